@@ -1,0 +1,214 @@
+"""Event schemas for every Kafka topic (the wire contract).
+
+JSON, UTF-8, one event per record, record key = the entity id. Every event carries a unique id
+so consumers can drop duplicates. ``agent-events`` is fixed by DESIGN.md: extra fields are kept.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from opticall_common import topics
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+# Aware timestamps only: a naive time from an ACD is ambiguous, so it is rejected, not guessed.
+UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class AgentState(StrEnum):
+    logged_out = "logged_out"
+    available = "available"
+    on_call = "on_call"
+    after_call_work = "after_call_work"
+    break_ = "break"
+    lunch = "lunch"
+    meeting = "meeting"
+    training = "training"
+    not_ready = "not_ready"
+
+
+class AgentEvent(BaseModel):
+    """One agent state change reported by an ACD (topic ``agent-events``, key ``agent_id``)."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+    event_id: str = Field(min_length=1, max_length=128)
+    agent_id: str = Field(min_length=1, max_length=128)
+    state: AgentState
+    timestamp: UtcDatetime
+    source: str | None = Field(default=None, max_length=128)
+    queue: str | None = Field(default=None, max_length=128)
+    reason: str | None = Field(default=None, max_length=256)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_event_id(cls, data: Any) -> Any:
+        # An ACD that sends no id still gets idempotent retries: the id derives from the content.
+        if isinstance(data, dict) and not data.get("event_id"):
+            basis = "|".join(
+                str(data.get(k, "")) for k in ("agent_id", "state", "timestamp", "source")
+            )
+            data = {**data, "event_id": uuid.uuid5(uuid.NAMESPACE_URL, basis).hex}
+        return data
+
+
+class ActivityKind(StrEnum):
+    work = "work"
+    break_ = "break"
+    lunch = "lunch"
+    meeting = "meeting"
+    training = "training"
+
+
+class ShiftActivity(BaseModel):
+    kind: ActivityKind
+    start: UtcDatetime
+    end: UtcDatetime
+
+
+class ShiftSnapshot(BaseModel):
+    """A shift as it stands after a change."""
+
+    id: str
+    agent_id: str
+    start: UtcDatetime
+    end: UtcDatetime
+    activity: str = "work"
+    queue: str | None = None
+    activities: list[ShiftActivity] = Field(default_factory=list)
+
+
+class ChangeOp(StrEnum):
+    created = "created"
+    updated = "updated"
+    deleted = "deleted"
+
+
+class ScheduleChange(BaseModel):
+    """A committed shift change (topic ``schedule-changes``, key ``agent_id``), from the outbox."""
+
+    change_id: str = Field(default_factory=new_id)
+    op: ChangeOp
+    shift_id: str
+    agent_id: str
+    occurred_at: UtcDatetime = Field(default_factory=utcnow)
+    # The shift after the change; for ``deleted``, the shift as it was.
+    shift: ShiftSnapshot
+
+
+class ForecastMetric(StrEnum):
+    volume = "volume"
+    aht = "aht"
+
+
+class SeriesPoint(BaseModel):
+    ds: datetime
+    y: float
+
+
+class ForecastRequest(BaseModel):
+    """An asynchronous forecast job (topic ``forecast-requests``, key ``request_id``).
+
+    Either ``history`` is given inline, or ``queue`` names stored interval history.
+    """
+
+    request_id: str = Field(default_factory=new_id, min_length=1, max_length=128)
+    queue: str | None = None
+    metric: ForecastMetric = ForecastMetric.volume
+    history: list[SeriesPoint] | None = None
+    periods: int = Field(default=7, ge=1, le=10_000)
+    freq: str | None = None
+    requested_at: UtcDatetime = Field(default_factory=utcnow)
+    requested_by: str | None = None
+
+
+class ForecastPoint(BaseModel):
+    ds: datetime
+    yhat: float
+    yhat_lower: float
+    yhat_upper: float
+
+
+class ForecastStatus(StrEnum):
+    done = "done"
+    failed = "failed"
+
+
+class ForecastResult(BaseModel):
+    """The outcome of a forecast job (topic ``forecast-results``, key ``request_id``)."""
+
+    result_id: str = Field(default_factory=new_id)
+    request_id: str
+    status: ForecastStatus
+    model: str | None = None
+    points: list[ForecastPoint] = Field(default_factory=list)
+    accuracy: dict[str, float] | None = None
+    error: str | None = None
+    completed_at: UtcDatetime = Field(default_factory=utcnow)
+
+
+class Adherence(StrEnum):
+    in_adherence = "in"
+    out_of_adherence = "out"
+    unscheduled = "unscheduled"
+
+
+class AdherenceChange(BaseModel):
+    """An agent's adherence changed (topic ``adherence-changes``, key ``agent_id``)."""
+
+    change_id: str = Field(default_factory=new_id)
+    agent_id: str
+    adherence: Adherence
+    previous: Adherence | None = None
+    state: AgentState
+    scheduled_activity: str | None = None
+    at: UtcDatetime
+
+
+class DeadLetter(BaseModel):
+    """What lands on ``<topic>.dlq``: the raw record and why it was refused."""
+
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+    value: str
+    error: str
+    failed_at: UtcDatetime = Field(default_factory=utcnow)
+
+
+# The logical topic -> schema map that exports and consumers share.
+TOPIC_MODELS: dict[str, type[BaseModel]] = {
+    topics.AGENT_EVENTS: AgentEvent,
+    topics.SCHEDULE_CHANGES: ScheduleChange,
+    topics.FORECAST_REQUESTS: ForecastRequest,
+    topics.FORECAST_RESULTS: ForecastResult,
+    topics.ADHERENCE_CHANGES: AdherenceChange,
+}
+
+TOPIC_KEYS: dict[str, str] = {
+    topics.AGENT_EVENTS: "agent_id",
+    topics.SCHEDULE_CHANGES: "agent_id",
+    topics.FORECAST_REQUESTS: "request_id",
+    topics.FORECAST_RESULTS: "request_id",
+    topics.ADHERENCE_CHANGES: "agent_id",
+}
+
+SchemaMode = Literal["validation", "serialization"]

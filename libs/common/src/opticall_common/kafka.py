@@ -1,0 +1,184 @@
+"""Kafka plumbing on aiokafka: a safe producer, a commit-after-processing consumer, dead letters.
+
+The producer is idempotent with ``acks=all`` so a retried send never duplicates or loses a
+record. Consumers commit offsets only after the handler has finished, so a crash re-delivers
+instead of dropping; handlers must therefore be idempotent (events carry unique ids for that).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from pydantic import BaseModel, ValidationError
+
+from opticall_common import topics
+from opticall_common.events import DeadLetter
+from opticall_common.metrics import DLQ_RECORDS, EVENTS_CONSUMED, EVENTS_PUBLISHED
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def make_producer(bootstrap_servers: str, client_id: str) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap_servers,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        request_timeout_ms=15_000,
+    )
+
+
+def make_consumer(
+    bootstrap_servers: str, group_id: str, *topic_names: str, client_id: str = "opticall"
+) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        *topic_names,
+        bootstrap_servers=bootstrap_servers,
+        group_id=group_id,
+        client_id=client_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        isolation_level="read_committed",
+    )
+
+
+def encode(event: BaseModel) -> bytes:
+    return event.model_dump_json().encode()
+
+
+class EventPublisher:
+    """Publishes contract events; wraps one idempotent producer for a service's lifetime."""
+
+    def __init__(self, bootstrap_servers: str, client_id: str, prefix: str = "") -> None:
+        self.producer = make_producer(bootstrap_servers, client_id)
+        self.prefix = prefix
+
+    async def start(self) -> None:
+        await self.producer.start()
+
+    async def stop(self) -> None:
+        await self.producer.stop()
+
+    def physical(self, name: str) -> str:
+        return topics.topic(name, self.prefix)
+
+    async def publish(self, name: str, key: str, event: BaseModel) -> None:
+        await self.producer.send_and_wait(self.physical(name), encode(event), key=key.encode())
+        EVENTS_PUBLISHED.labels(topic=name).inc()
+
+    async def publish_many(self, name: str, items: Sequence[tuple[str, BaseModel]]) -> None:
+        """Send a batch concurrently and wait until every record is acknowledged."""
+        futures = [
+            await self.producer.send(self.physical(name), encode(ev), key=key.encode())
+            for key, ev in items
+        ]
+        await asyncio.gather(*futures)
+        EVENTS_PUBLISHED.labels(topic=name).inc(len(items))
+
+
+class DeadLetterSink:
+    """Sends a refused record to ``<topic>.dlq`` with the error, and counts it."""
+
+    def __init__(self, producer: AIOKafkaProducer) -> None:
+        self.producer = producer
+
+    async def send(self, record: ConsumerRecord[bytes, bytes], error: str) -> None:
+        letter = DeadLetter(
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            key=record.key.decode(errors="replace") if record.key else None,
+            value=(record.value or b"").decode(errors="replace"),
+            error=error[:2000],
+        )
+        await self.producer.send_and_wait(
+            topics.dlq(record.topic),
+            encode(letter),
+            key=record.key,
+            headers=[("error", error[:500].encode())],
+        )
+        DLQ_RECORDS.labels(topic=record.topic).inc()
+        log.warning(
+            "dead-lettered %s@%s:%s: %s", record.topic, record.partition, record.offset, error[:200]
+        )
+
+
+def parse_record(record: ConsumerRecord[bytes, bytes], model: type[M]) -> M:
+    if record.value is None:
+        raise ValueError("empty record value")
+    return model.model_validate_json(record.value)
+
+
+async def consume(
+    consumer: AIOKafkaConsumer,
+    model: type[M],
+    handler: Callable[[M], Awaitable[None]],
+    dead_letters: DeadLetterSink,
+    *,
+    logical_topic: str,
+    batch_ms: int = 500,
+    max_records: int = 500,
+) -> None:
+    """Fold records into ``handler`` forever; commit each batch only once it is handled.
+
+    A record that fails validation goes to the dead-letter topic and the loop goes on. An
+    exception from the handler itself propagates: its offset stays uncommitted, so the record
+    is re-delivered after the service restarts rather than lost.
+    """
+    while True:
+        batches = await consumer.getmany(timeout_ms=batch_ms, max_records=max_records)
+        if not batches:
+            continue
+        offsets: dict[TopicPartition, int] = {}
+        for tp, records in batches.items():
+            for record in records:
+                try:
+                    event = parse_record(record, model)
+                except (ValidationError, ValueError) as exc:
+                    await dead_letters.send(record, str(exc))
+                else:
+                    await handler(event)
+                    EVENTS_CONSUMED.labels(topic=logical_topic).inc()
+                offsets[tp] = record.offset + 1
+        await consumer.commit(offsets)
+
+
+async def ensure_topics(
+    bootstrap_servers: str,
+    names: Sequence[str],
+    partitions: int = 3,
+    compacted: Sequence[str] = (),
+) -> None:
+    """Create topics that do not exist yet (idempotent); DLQs are created alongside."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = []
+        for name in names:
+            for physical in (name, topics.dlq(name)):
+                if physical in existing:
+                    continue
+                configs = {"cleanup.policy": "compact"} if physical in compacted else {}
+                wanted.append(NewTopic(physical, partitions, 1, topic_configs=configs))
+        if wanted:
+            # Another service may create one between our list and create: that is fine.
+            with contextlib.suppress(TopicAlreadyExistsError):
+                await admin.create_topics(wanted)
+    finally:
+        await admin.close()
+
+
+async def check_kafka(producer: AIOKafkaProducer) -> None:
+    """Readiness: the producer's client can fetch cluster metadata right now."""
+    await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout=3)

@@ -1,0 +1,27 @@
+"""The gateway service's FastAPI app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from opticall_common.app import create_service_app
+from opticall_common.resources import open_resources
+from opticall_gateway.config import Settings, get_settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with open_resources(settings, "opticall-gateway", kafka=False) as res:
+            app.state.res = res
+            yield
+
+    app = create_service_app(
+        "gateway", settings, lifespan=lifespan, checks=lambda: app.state.res.checks()
+    )
+    return app

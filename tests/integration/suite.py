@@ -1,0 +1,50 @@
+"""The handle integration tests get on the running suite (see ``conftest.suite``)."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+
+@dataclass
+class Suite:
+    """The running suite: the gateway's URL and ways to act as each role."""
+
+    stack: Any
+    env: dict[str, str]
+    admin_password: str
+    topic_prefix: str
+    database_urls: dict[str, str]
+
+    @property
+    def gateway(self) -> str:
+        return str(self.stack.url("gateway"))
+
+    def client(self, token: str | None = None, **kw: Any) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.gateway, headers=headers, timeout=30, **kw)
+
+    def login(self, username: str, password: str) -> dict[str, Any]:
+        with self.client() as c:
+            resp = c.post("/login", json={"username": username, "password": password})
+        assert resp.status_code == 200, resp.text
+        return dict(resp.json())
+
+    def admin_token(self) -> str:
+        return str(self.login("admin", self.admin_password)["access_token"])
+
+    def user_token(self, role: str, agent_id: str | None = None) -> str:
+        """Create a user with ``role`` (through the gateway, as admin) and log in as it."""
+        username = f"{role}-{uuid.uuid4().hex[:8]}"
+        password = secrets.token_urlsafe(12)
+        body: dict[str, Any] = {"username": username, "password": password, "roles": [role]}
+        if agent_id:
+            body["agent_id"] = agent_id
+        with self.client(self.admin_token()) as c:
+            resp = c.post("/users", json=body)
+        assert resp.status_code == 201, resp.text
+        return str(self.login(username, password)["access_token"])
