@@ -91,10 +91,12 @@ def wait_healthy(stack: Stack, name: str, timeout: float = 90.0, path: str = "/h
         proc = stack.procs[name]
         if proc.poll() is not None:
             raise RuntimeError(f"{name} exited with {proc.returncode}:\n{stack.log_tail(name)}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(stack.url(name) + path, timeout=2) as resp:
-                if resp.status == 200:
-                    return
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(stack.url(name) + path, timeout=2) as resp,
+        ):
+            if resp.status == 200:
+                return
         time.sleep(0.2)
     raise TimeoutError(f"{name} not healthy after {timeout}s:\n{stack.log_tail(name)}")
 

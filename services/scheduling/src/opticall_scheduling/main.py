@@ -10,6 +10,8 @@ from fastapi import FastAPI
 from opticall_common.app import create_service_app
 from opticall_common.resources import open_resources
 from opticall_scheduling.config import Settings, get_settings
+from opticall_scheduling.schedules.api import router as schedules_router
+from opticall_scheduling.staffing.api import router as staffing_router
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -26,4 +28,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_service_app(
         "scheduling", settings, lifespan=lifespan, checks=lambda: app.state.res.checks()
     )
+    app.include_router(staffing_router)
+    app.include_router(schedules_router)
     return app

@@ -1,0 +1,1 @@
+"""Schedules: see api.py."""

@@ -1,0 +1,5 @@
+"""HTTP routes for staffing (filled in by its own issue)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["staffing"])
