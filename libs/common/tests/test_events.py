@@ -1,0 +1,94 @@
+"""The agent-events contract as DESIGN.md fixes it, and the other event models."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from opticall_common.events import AgentEvent, AgentState, ScheduleChange
+
+EXAMPLE = {
+    "event_id": "5f0c",
+    "agent_id": "a-1001",
+    "state": "on_call",
+    "timestamp": "2026-11-25T14:00:00Z",
+    "source": "acd-cisco",
+    "queue": "sales",
+    "reason": None,
+}
+
+
+def test_design_example_parses_and_round_trips() -> None:
+    event = AgentEvent.model_validate(EXAMPLE)
+    assert event.state is AgentState.on_call
+    assert event.timestamp == datetime(2026, 11, 25, 14, tzinfo=UTC)
+    again = AgentEvent.model_validate_json(event.model_dump_json())
+    assert again == event
+
+
+def test_every_design_state_is_accepted() -> None:
+    states = [
+        "logged_out",
+        "available",
+        "on_call",
+        "after_call_work",
+        "break",
+        "lunch",
+        "meeting",
+        "training",
+        "not_ready",
+    ]
+    assert [s.value for s in AgentState] == states
+    for state in states:
+        assert AgentEvent.model_validate({**EXAMPLE, "state": state}).state.value == state
+
+
+def test_extra_fields_are_kept() -> None:
+    event = AgentEvent.model_validate({**EXAMPLE, "skill": "billing"})
+    assert event.model_dump()["skill"] == "billing"
+
+
+def test_offsets_are_normalised_to_utc() -> None:
+    event = AgentEvent.model_validate({**EXAMPLE, "timestamp": "2026-11-25T15:00:00+01:00"})
+    assert event.timestamp == datetime(2026, 11, 25, 14, tzinfo=UTC)
+    assert event.model_dump_json().count("14:00:00Z") == 1
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"state": "dancing"},
+        {"timestamp": "2026-11-25T14:00:00"},  # naive: ambiguous, refused
+        {"timestamp": "yesterday"},
+        {"agent_id": ""},
+    ],
+)
+def test_invalid_events_are_refused(bad: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        AgentEvent.model_validate({**EXAMPLE, **bad})
+
+
+def test_missing_event_id_is_derived_from_content_so_retries_dedupe() -> None:
+    body = {k: v for k, v in EXAMPLE.items() if k != "event_id"}
+    first = AgentEvent.model_validate(body)
+    second = AgentEvent.model_validate(dict(body))
+    other = AgentEvent.model_validate({**body, "state": "available"})
+    assert first.event_id == second.event_id != other.event_id
+
+
+def test_schedule_change_defaults_unique_ids() -> None:
+    shift = {
+        "id": "s1",
+        "agent_id": "a",
+        "start": "2026-11-25T08:00:00Z",
+        "end": "2026-11-25T16:00:00Z",
+    }
+    a = ScheduleChange.model_validate(
+        {"op": "created", "shift_id": "s1", "agent_id": "a", "shift": shift}
+    )
+    b = ScheduleChange.model_validate(
+        {"op": "created", "shift_id": "s1", "agent_id": "a", "shift": shift}
+    )
+    assert a.change_id != b.change_id

@@ -1,0 +1,161 @@
+"""The common Kafka helpers against the real broker: round trip, commit after work, DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from opticall_common import topics
+from opticall_common.events import AgentEvent, DeadLetter
+from opticall_common.kafka import (
+    DeadLetterSink,
+    EventPublisher,
+    consume,
+    ensure_topics,
+    make_consumer,
+)
+from opticall_common.metrics import DLQ_RECORDS
+
+
+def event(n: int, agent: str = "a-1") -> AgentEvent:
+    return AgentEvent(
+        event_id=f"e{n}",
+        agent_id=agent,
+        state="available",
+        timestamp=datetime(2026, 11, 25, 14, 0, n % 60, tzinfo=UTC),
+        source="test",
+    )
+
+
+async def run_until(predicate: object, task: asyncio.Task[None], timeout: float = 30) -> None:
+    async with asyncio.timeout(timeout):
+        while not predicate():  # type: ignore[operator]
+            await asyncio.sleep(0.05)
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def test_agent_events_round_trip_with_dead_letters(kafka_bootstrap: str, unique: str) -> None:
+    prefix = f"t{unique}."
+    name = topics.topic(topics.AGENT_EVENTS, prefix)
+    await ensure_topics(kafka_bootstrap, [name], partitions=3)
+    publisher = EventPublisher(kafka_bootstrap, "test", prefix)
+    await publisher.start()
+    raw = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await raw.start()
+    try:
+        await publisher.publish(topics.AGENT_EVENTS, "a-1", event(1))
+        # Malformed records of several kinds between good ones: the consumer must go on.
+        for bad in (b"not json", b'{"agent_id": "a-1"}', b'{"state": "on_call"}'):
+            await raw.send_and_wait(name, bad, key=b"a-1")
+        await publisher.publish_many(
+            topics.AGENT_EVENTS, [("a-2", event(2, "a-2")), ("a-3", event(3, "a-3"))]
+        )
+    finally:
+        await raw.stop()
+
+    before = DLQ_RECORDS.labels(topic=name)._value.get()
+    seen: list[AgentEvent] = []
+
+    async def handler(ev: AgentEvent) -> None:
+        seen.append(ev)
+
+    consumer = make_consumer(kafka_bootstrap, f"g{unique}", name)
+    await consumer.start()
+    task = asyncio.create_task(
+        consume(
+            consumer,
+            AgentEvent,
+            handler,
+            DeadLetterSink(publisher.producer),
+            logical_topic=topics.AGENT_EVENTS,
+        )
+    )
+    try:
+        await run_until(
+            lambda: len(seen) == 3 and DLQ_RECORDS.labels(topic=name)._value.get() - before == 3,
+            task,
+        )
+    finally:
+        await consumer.stop()
+    assert sorted(e.event_id for e in seen) == ["e1", "e2", "e3"]
+
+    # The dead letters carry the raw record and the error.
+    dlq = AIOKafkaConsumer(
+        topics.dlq(name),
+        bootstrap_servers=kafka_bootstrap,
+        auto_offset_reset="earliest",
+        group_id=f"d{unique}",
+    )
+    await dlq.start()
+    try:
+        letters = []
+        async with asyncio.timeout(20):
+            while len(letters) < 3:
+                for records in (await dlq.getmany(timeout_ms=500)).values():
+                    letters += [DeadLetter.model_validate_json(r.value) for r in records]
+    finally:
+        await dlq.stop()
+        await publisher.stop()
+    assert {letter.value for letter in letters} == {
+        "not json",
+        '{"agent_id": "a-1"}',
+        '{"state": "on_call"}',
+    }
+    assert all(letter.error and letter.topic == name for letter in letters)
+
+
+async def test_offsets_commit_only_after_the_handler_finished(
+    kafka_bootstrap: str, unique: str
+) -> None:
+    name = topics.topic(topics.AGENT_EVENTS, f"t{unique}.")
+    await ensure_topics(kafka_bootstrap, [name], partitions=1)
+    publisher = EventPublisher(kafka_bootstrap, "test")
+    await publisher.start()
+    try:
+        await publisher.producer.send_and_wait(
+            name, event(1).model_dump_json().encode(), key=b"a-1"
+        )
+
+        async def failing(_: AgentEvent) -> None:
+            raise RuntimeError("crash while handling")
+
+        group = f"g{unique}"
+        consumer = make_consumer(kafka_bootstrap, group, name)
+        await consumer.start()
+        try:
+            try:
+                await consume(
+                    consumer,
+                    AgentEvent,
+                    failing,
+                    DeadLetterSink(publisher.producer),
+                    logical_topic="x",
+                )
+            except RuntimeError:
+                pass
+        finally:
+            await consumer.stop()
+
+        # A new consumer of the same group gets the record again: nothing was lost.
+        seen: list[AgentEvent] = []
+
+        async def ok(ev: AgentEvent) -> None:
+            seen.append(ev)
+
+        consumer = make_consumer(kafka_bootstrap, group, name)
+        await consumer.start()
+        task = asyncio.create_task(
+            consume(consumer, AgentEvent, ok, DeadLetterSink(publisher.producer), logical_topic="x")
+        )
+        try:
+            await run_until(lambda: len(seen) == 1, task)
+        finally:
+            await consumer.stop()
+        assert seen[0].event_id == "e1"
+    finally:
+        await publisher.stop()
