@@ -47,7 +47,7 @@ import socket, struct, sys
 # ApiVersions (key 18) v0, correlation id 7, client id "probe"
 req = struct.pack(">hhih", 18, 0, 7, 5) + b"probe"
 with socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2) as s:
-    s.settimeout(5)
+    s.settimeout(3)
     s.sendall(struct.pack(">i", len(req)) + req)
     head = b""
     while len(head) < 10:
@@ -146,6 +146,12 @@ start() {
     wait_ready "$(our_pid)"
     return 0
   fi
+  local p
+  for p in "$PORT" "$CONTROLLER_PORT"; do # fail fast instead of a bind stack trace
+    if (: <"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+      die "127.0.0.1:$p is taken by something that is not our Kafka broker; set KAFKA_PORT / KAFKA_CONTROLLER_PORT"
+    fi
+  done
   need java default-jre-headless
   need python3 python3
   mkdir -p "$HOME_DIR"
@@ -153,10 +159,13 @@ start() {
   write_config
   local cp="$LIBS/*" # the JVM expands the wildcard itself, so keep it quoted
   if [[ ! -f "$DATA/meta.properties" ]]; then
-    # Format once; a formatted dir keeps its cluster id and topics.
+    # Format once; a formatted dir keeps its cluster id and topics. The id is
+    # what `StorageTool random-uuid` prints (16 random bytes, base64url, no
+    # padding, not starting with '-'), made here to save a JVM start.
     local id
-    id="$(java -Dlog4j2.configurationFile="$SCRIPTS/kafka/log4j2.properties" -cp "$cp" \
-      kafka.tools.StorageTool random-uuid)"
+    id="$(python3 -c 'import base64, os
+while (u := base64.urlsafe_b64encode(os.urandom(16)).rstrip(b"=").decode())[0] == "-": pass
+print(u)')"
     java -Dlog4j2.configurationFile="$SCRIPTS/kafka/log4j2.properties" -cp "$cp" \
       kafka.tools.StorageTool format --standalone -t "$id" -c "$CONF" >/dev/null ||
       die "formatting $DATA failed"
@@ -182,7 +191,8 @@ wait_ready() { # until the broker serves requests, dies, or 120 s pass
   local pid="$1" t0=$SECONDS
   while ((SECONDS - t0 < 120)); do
     if ! kill -0 "$pid" 2>/dev/null; then
-      say "the broker exited; last lines of $LOG:"; tail -n 40 "$LOG" >&2; exit 1
+      say "the broker exited; last lines of $LOG:"; tail -n 40 "$LOG" >&2
+      rm -f "$PIDFILE"; exit 1
     fi
     # "Kafka Server started" is logged by KafkaRaftServer once the broker is
     # unfenced and its listeners serve requests.
