@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from opticall_common.settings import (
@@ -11,6 +13,11 @@ from opticall_common.settings import (
     database_url_field,
     refuse_sqlite_in_production,
 )
+
+# No shift may ever be longer than this, whatever max_shift_hours says; queries rely on it to
+# bound "shifts overlapping [start, end)" by an index range on start.
+HARD_MAX_SHIFT_HOURS = 168
+DEFAULT_MAX_SHIFT_HOURS = 12.0
 
 
 class Settings(ServiceSettings):
@@ -21,6 +28,20 @@ class Settings(ServiceSettings):
     host: str = "127.0.0.1"
     port: int = 5002
     database_url: str = database_url_field("scheduling")
+    # A prestart job may run ``alembic upgrade head`` instead; replicas otherwise migrate at start
+    # (serialised by an advisory lock in ``opticall_common.migrations``).
+    run_migrations: bool = True
+    max_shift_hours: float = Field(default=DEFAULT_MAX_SHIFT_HOURS, gt=0, le=HARD_MAX_SHIFT_HOURS)
+    max_bulk_shifts: int = Field(default=5000, ge=1)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    outbox_max_backoff_seconds: float = Field(default=30.0, gt=0)
+    # Published outbox rows are kept this long (for audit and replays), then purged.
+    outbox_retention_hours: float = Field(default=168.0, ge=0)
+
+    @property
+    def max_shift_length(self) -> timedelta:
+        return timedelta(hours=self.max_shift_hours)
 
     def validate_secrets(self) -> None:
         refuse_sqlite_in_production(self, self.database_url)

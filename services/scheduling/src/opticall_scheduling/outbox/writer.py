@@ -1,0 +1,60 @@
+"""Writing outbox rows: in the caller's transaction, so they commit or roll back with it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from opticall_common import topics
+from opticall_common.events import ChangeOp, ScheduleChange, ShiftActivity, ShiftSnapshot
+from opticall_scheduling.models import OutboxRecord, Shift
+
+_PENDING = "outbox_pending"
+
+
+def snapshot(shift: Shift) -> ShiftSnapshot:
+    return ShiftSnapshot(
+        id=shift.id,
+        agent_id=shift.agent_id,
+        start=shift.start_at,
+        end=shift.end_at,
+        activity=shift.activity,
+        queue=shift.queue,
+        activities=[ShiftActivity.model_validate(a) for a in shift.activities or []],
+    )
+
+
+def record_change(session: Session, op: ChangeOp, shift: Shift, actor: str | None) -> None:
+    """Add a ``schedule-changes`` event for ``shift`` (as it is now) to the session."""
+    change = ScheduleChange(
+        op=op, shift_id=shift.id, agent_id=shift.agent_id, shift=snapshot(shift)
+    )
+    session.add(
+        OutboxRecord(
+            change_id=change.change_id,
+            topic=topics.SCHEDULE_CHANGES,
+            key=shift.agent_id,
+            payload=change.model_dump_json(),
+            actor=actor,
+        )
+    )
+    session.info[_PENDING] = True
+
+
+def wake_on_commit(factory: sessionmaker[Session], wake: Callable[[], None]) -> None:
+    """Call ``wake`` after any session of ``factory`` commits outbox rows (any thread).
+
+    Every code path that writes through ``record_change`` — the HTTP routes and schedule
+    publication alike — thereby wakes the relay without knowing about it.
+    """
+
+    @event.listens_for(factory, "after_commit")
+    def _after_commit(session: Session) -> None:
+        if session.info.pop(_PENDING, False):
+            wake()
+
+    @event.listens_for(factory, "after_rollback")
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(_PENDING, None)
