@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
 
-from pydantic_settings import SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 
 from opticall_common.settings import (
+    LOCAL_DIR,
+    Environment,
     ServiceSettings,
     database_url_field,
     refuse_sqlite_in_production,
 )
+
+# Only ever used on a developer's laptop (OPTICALL_ENV=development); production refuses it.
+DEVELOPMENT_ADMIN_PASSWORD = "admin123"  # noqa: S105
 
 
 class Settings(ServiceSettings):
@@ -21,9 +29,59 @@ class Settings(ServiceSettings):
     host: str = "127.0.0.1"
     port: int = 5001
     database_url: str = database_url_field("auth")
+    run_migrations: bool = True
+
+    access_token_ttl_seconds: int = Field(default=900, ge=30)
+    refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=60)
+    # Seeds the user ``admin`` when no such user exists. Development falls back to admin123.
+    admin_password: SecretStr | None = None
+
+    # One or more PEM Ed25519 private keys, concatenated: the first signs, all are published.
+    signing_keys: SecretStr | None = None
+    # Used when signing_keys is empty: development/test generate a key here once and reuse it.
+    keys_dir: Path = LOCAL_DIR / "keys"
+    # How long a key that a newer key in keys_dir replaced stays in the JWKS: at least the
+    # access-token TTL plus the verifiers' JWKS refresh interval, so no live token goes stale.
+    previous_key_grace_seconds: int = Field(default=3600, ge=0)
+
+    # Peers whose X-Forwarded-For is believed (the gateway): IPs or CIDRs, comma-separated.
+    trusted_proxies: Annotated[list[str], NoDecode] = ["127.0.0.1", "::1"]
+    login_window_seconds: int = Field(default=300, ge=1)
+    login_max_failures_per_user_client: int = Field(default=5, ge=1)
+    login_max_failures_per_client: int = Field(default=20, ge=1)
+    login_max_failures_per_user: int = Field(default=100, ge=1)
+
+    # argon2id cost; the defaults are RFC 9106's "low memory" profile (argon2-cffi's default).
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [p.strip() for p in value.split(",") if p.strip()]
+        return value
+
+    @property
+    def effective_admin_password(self) -> str | None:
+        if self.admin_password is not None:
+            return self.admin_password.get_secret_value()
+        return DEVELOPMENT_ADMIN_PASSWORD if self.env is Environment.development else None
 
     def validate_secrets(self) -> None:
         refuse_sqlite_in_production(self, self.database_url)
+        if self.admin_password is not None:
+            self.require_real_secret("AUTH_ADMIN_PASSWORD", self.admin_password.get_secret_value())
+        has_keys = self.signing_keys is not None and self.signing_keys.get_secret_value().strip()
+        if (
+            self.env is Environment.production
+            and not has_keys
+            and "keys_dir" not in (self.model_fields_set)
+        ):
+            raise ValueError(
+                "production needs signing keys: set AUTH_SIGNING_KEYS to one or more PEM "
+                "Ed25519 private keys, or AUTH_KEYS_DIR to a directory holding them"
+            )
 
 
 @lru_cache

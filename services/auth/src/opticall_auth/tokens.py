@@ -1,0 +1,157 @@
+"""Access tokens (signed JWTs) and refresh tokens (opaque, stored hashed, rotated per use)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from opticall_auth.keys import KeyRing
+from opticall_auth.metrics import TOKENS_ISSUED
+from opticall_auth.models import RefreshToken, User, utcnow
+from opticall_common.problems import Problem
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "access_token": self.access_token,
+            "token_type": "bearer",
+            "expires_in": self.expires_in,
+            "refresh_token": self.refresh_token,
+        }
+
+
+class InvalidRefreshToken(Problem):
+    def __init__(self, detail: str = "invalid or expired refresh token") -> None:
+        super().__init__(401, detail)
+
+
+def hash_refresh_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenIssuer:
+    def __init__(
+        self,
+        keyring: KeyRing,
+        *,
+        issuer: str,
+        audience: str,
+        access_ttl: int,
+        refresh_ttl: int,
+    ) -> None:
+        self.keyring = keyring
+        self.issuer = issuer
+        self.audience = audience
+        self.access_ttl = access_ttl
+        self.refresh_ttl = refresh_ttl
+
+    def access_token(self, user: User) -> str:
+        now = int(time.time())
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "sub": user.username,
+            "iat": now,
+            "nbf": now,
+            "exp": now + self.access_ttl,
+            "jti": uuid.uuid4().hex,
+            "typ": "access",
+            "roles": list(user.roles),
+        }
+        if user.agent_id:
+            claims["agent_id"] = user.agent_id
+        return self.keyring.sign(claims)
+
+    def _new_refresh(
+        self, session: Session, user: User, family_id: str, parent_id: str | None, now: datetime
+    ) -> str:
+        token = secrets.token_urlsafe(32)
+        session.add(
+            RefreshToken(
+                id=uuid.uuid4().hex,
+                token_hash=hash_refresh_token(token),
+                user_id=user.id,
+                family_id=family_id,
+                parent_id=parent_id,
+                issued_at=now,
+                expires_at=now + timedelta(seconds=self.refresh_ttl),
+                rotated=False,
+                revoked=False,
+            )
+        )
+        return token
+
+    def issue(self, session: Session, user: User, grant: str) -> TokenPair:
+        """A new session (a new refresh-token family) for a user who just logged in."""
+        refresh = self._new_refresh(session, user, uuid.uuid4().hex, None, utcnow())
+        TOKENS_ISSUED.labels(grant).inc()
+        return TokenPair(self.access_token(user), refresh, self.access_ttl)
+
+    def rotate(self, session: Session, presented: str) -> tuple[TokenPair | None, str | None]:
+        """Swap a refresh token for a new pair.
+
+        Returns ``(pair, None)`` on success, or ``(None, reason)``; on reuse of a rotated token
+        the family is revoked in ``session`` and the caller must commit before answering 401.
+        """
+        now = utcnow()
+        row = session.scalars(
+            select(RefreshToken)
+            .where(RefreshToken.token_hash == hash_refresh_token(presented))
+            .with_for_update()  # two concurrent uses of one token: the second sees it rotated
+        ).one_or_none()
+        if row is None or row.revoked:
+            return None, "invalid or revoked refresh token"
+        if row.rotated:
+            revoke_family(session, row.family_id)
+            return None, "refresh token reused: the session was revoked, log in again"
+        if row.expires_at <= now:
+            return None, "refresh token expired"
+        user = session.get(User, row.user_id)
+        if user is None or user.disabled:
+            revoke_family(session, row.family_id)
+            return None, "invalid or revoked refresh token"
+        row.rotated = True
+        refresh = self._new_refresh(session, user, row.family_id, row.id, now)
+        TOKENS_ISSUED.labels("refresh_token").inc()
+        return TokenPair(self.access_token(user), refresh, self.access_ttl), None
+
+
+def revoke_family(session: Session, family_id: str) -> None:
+    session.execute(
+        update(RefreshToken).where(RefreshToken.family_id == family_id).values(revoked=True)
+    )
+
+
+def revoke_by_token(session: Session, presented: str) -> bool:
+    """Logout: revoke the family of ``presented``; False when the token is unknown."""
+    family = session.scalar(
+        select(RefreshToken.family_id).where(
+            RefreshToken.token_hash == hash_refresh_token(presented)
+        )
+    )
+    if family is None:
+        return False
+    revoke_family(session, family)
+    return True
+
+
+def revoke_user(session: Session, user_id: int) -> None:
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user_id, RefreshToken.revoked.is_(False))
+        .values(revoked=True)
+    )

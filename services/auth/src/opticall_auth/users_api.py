@@ -1,0 +1,134 @@
+"""``/users``: user administration, for the admin role only (checked here and at the gateway)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from opticall_auth.context import Admin, Ctx
+from opticall_auth.models import User
+from opticall_auth.schemas import UserCreate, UserOut, UserPage, UserPatch
+from opticall_auth.tokens import revoke_user
+from opticall_common.db import transaction
+from opticall_common.problems import Problem
+from opticall_common.security import Role
+
+router = APIRouter(prefix="/users", tags=["users"])
+_PROBLEM = {"model": dict[str, Any], "content": {"application/problem+json": {}}}
+_ERRORS: dict[int | str, dict[str, Any]] = {s: _PROBLEM for s in (401, 403, 404, 409, 422)}
+
+
+def user_out(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "roles": list(user.roles),
+        "agent_id": user.agent_id,
+        "disabled": user.disabled,
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+    }
+
+
+def _roles(roles: list[Role]) -> list[str]:
+    return sorted({r.value for r in roles})  # stable, without duplicates
+
+
+def _check_password(username: str, password: str) -> None:
+    if password.strip().lower() == username.lower() or len(set(password)) < 4:
+        raise Problem(
+            422,
+            "password too weak: it must not be the username and needs at least 4 "
+            "different characters",
+            errors=[{"field": "body.password", "message": "too weak"}],
+        )
+
+
+def _get(session: Session, username: str) -> User:
+    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise Problem(404, f"no user {username!r}")
+    return user
+
+
+@router.post("", status_code=201, response_model=UserOut, responses=_ERRORS)
+def create_user(body: UserCreate, ctx: Ctx, _: Admin) -> dict[str, Any]:
+    _check_password(body.username, body.password)
+    password_hash = ctx.passwords.hash(body.password)
+    try:
+        with transaction(ctx.sessions) as session:
+            if session.scalar(select(User.id).where(User.username == body.username)):
+                raise Problem(409, f"user {body.username!r} already exists")
+            user = User(
+                username=body.username,
+                password_hash=password_hash,
+                roles=_roles(body.roles),
+                agent_id=body.agent_id,
+                disabled=False,
+            )
+            session.add(user)
+    except IntegrityError as exc:  # created concurrently between the check and the insert
+        raise Problem(409, f"user {body.username!r} already exists") from exc
+    return user_out(user)
+
+
+@router.get("", response_model=UserPage, responses=_ERRORS)
+def list_users(
+    ctx: Ctx,
+    _: Admin,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    with ctx.sessions() as session:
+        total = session.scalar(select(func.count()).select_from(User)) or 0
+        users = session.scalars(select(User).order_by(User.username).limit(limit).offset(offset))
+        items = [user_out(u) for u in users]
+    return {"items": items, "total": total, "limit": limit, "offset": offset}
+
+
+@router.get("/{username}", response_model=UserOut, responses=_ERRORS)
+def get_user(username: str, ctx: Ctx, _: Admin) -> dict[str, Any]:
+    with ctx.sessions() as session:
+        return user_out(_get(session, username))
+
+
+@router.patch("/{username}", response_model=UserOut, responses=_ERRORS)
+def update_user(username: str, body: UserPatch, ctx: Ctx, admin: Admin) -> dict[str, Any]:
+    if body.password is not None:
+        _check_password(username, body.password)
+    roles = _roles(body.roles) if body.roles is not None else None
+    if username == admin.username and (
+        body.disabled or (roles is not None and Role.admin.value not in roles)
+    ):
+        raise Problem(409, "you cannot disable yourself or remove your own admin role")
+    new_hash = ctx.passwords.hash(body.password) if body.password is not None else None
+    with transaction(ctx.sessions) as session:
+        user = _get(session, username)
+        if roles is not None:
+            user.roles = roles
+        if "agent_id" in body.model_fields_set:
+            user.agent_id = body.agent_id
+        if body.disabled is not None:
+            user.disabled = body.disabled
+        if new_hash is not None:
+            user.password_hash = new_hash
+        # A disabled user, or one whose password changed, keeps no session alive.
+        if body.disabled or new_hash is not None:
+            revoke_user(session, user.id)
+        session.flush()
+        return user_out(user)
+
+
+@router.delete("/{username}", status_code=204, responses=_ERRORS)
+def disable_user(username: str, ctx: Ctx, admin: Admin) -> Response:
+    """Disables rather than deletes: the user's history (who did what) keeps its name."""
+    if username == admin.username:
+        raise Problem(409, "you cannot disable yourself")
+    with transaction(ctx.sessions) as session:
+        user = _get(session, username)
+        user.disabled = True
+        revoke_user(session, user.id)
+    return Response(status_code=204)
