@@ -1,0 +1,117 @@
+"""``/shifts`` routes. Reads: agents (own shifts only), supervisors, admins; writes: staff.
+
+Routes are sync: SQLAlchemy work runs in FastAPI's thread pool, off the event loop. The relay
+is woken by the session's after-commit hook (``outbox.writer.wake_on_commit``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Response
+
+from opticall_common.db import transaction
+from opticall_scheduling.deps import Reader, Sessions, SettingsDep, Staff, is_staff
+from opticall_scheduling.errors import Forbidden, InvalidShifts, NotFound
+from opticall_scheduling.shifts import service
+from opticall_scheduling.shifts.schemas import (
+    BulkCreated,
+    ShiftCreate,
+    ShiftCreated,
+    ShiftOut,
+    ShiftPage,
+    ShiftUpdate,
+    UtcTime,
+)
+
+router = APIRouter(prefix="/shifts", tags=["shifts"])
+
+
+@router.post("", status_code=201, summary="Create a shift (409 if it overlaps)")
+def create_shift(
+    body: ShiftCreate, sessions: Sessions, settings: SettingsDep, principal: Staff
+) -> ShiftCreated:
+    with transaction(sessions) as session:
+        (shift,) = service.create_shifts(
+            session, [body], principal.username, max_length=settings.max_shift_length, indexed=False
+        )
+    return ShiftCreated(id=shift.id, shift=service.to_out(shift))
+
+
+@router.post("/bulk", status_code=201, summary="Create many shifts, all or nothing")
+def create_shifts(
+    body: Annotated[list[ShiftCreate], Body(description="shifts to create; errors name the index")],
+    sessions: Sessions,
+    settings: SettingsDep,
+    principal: Staff,
+) -> BulkCreated:
+    if not body:
+        raise InvalidShifts([{"field": "body", "message": "no shifts given"}])
+    if len(body) > settings.max_bulk_shifts:
+        raise InvalidShifts(
+            [{"field": "body", "message": f"at most {settings.max_bulk_shifts} shifts per request"}]
+        )
+    with transaction(sessions) as session:
+        shifts = service.create_shifts(
+            session, body, principal.username, max_length=settings.max_shift_length
+        )
+    return BulkCreated(ids=[s.id for s in shifts])
+
+
+@router.get("", summary="Shifts overlapping [start, end), ordered by start; cursor-paginated")
+def list_shifts(
+    sessions: Sessions,
+    principal: Reader,
+    agent_id: str | None = None,
+    start: Annotated[UtcTime | None, Query(description="shifts ending after this time")] = None,
+    end: Annotated[UtcTime | None, Query(description="shifts starting before this time")] = None,
+    queue: str | None = None,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> ShiftPage:
+    if not is_staff(principal):
+        if principal.agent_id is None:
+            return ShiftPage(items=[], next_cursor=None)  # a user not linked to an agent
+        if agent_id is not None and agent_id != principal.agent_id:
+            raise Forbidden("agents may only list their own shifts")
+        agent_id = principal.agent_id
+    with transaction(sessions) as session:
+        rows, next_cursor = service.list_shifts(
+            session,
+            agent_id=agent_id,
+            start=start,
+            end=end,
+            queue=queue,
+            cursor=cursor,
+            limit=limit,
+        )
+        return ShiftPage(items=[service.to_out(s) for s in rows], next_cursor=next_cursor)
+
+
+@router.get("/{shift_id}", summary="One shift")
+def get_shift(shift_id: str, sessions: Sessions, principal: Reader) -> ShiftOut:
+    if not is_staff(principal) and principal.agent_id is None:
+        raise Forbidden("this user is not linked to an agent")
+    with transaction(sessions) as session:
+        shift = service.get_shift(session, shift_id)
+        if not is_staff(principal) and shift.agent_id != principal.agent_id:
+            raise NotFound("shift", shift_id)  # don't reveal other agents' shift ids
+        return service.to_out(shift)
+
+
+@router.patch("/{shift_id}", summary="Change a shift (re-validated as a whole)")
+def update_shift(
+    shift_id: str, body: ShiftUpdate, sessions: Sessions, settings: SettingsDep, principal: Staff
+) -> ShiftOut:
+    with transaction(sessions) as session:
+        shift = service.update_shift(
+            session, shift_id, body, principal.username, max_length=settings.max_shift_length
+        )
+    return service.to_out(shift)
+
+
+@router.delete("/{shift_id}", status_code=204, summary="Delete a shift")
+def delete_shift(shift_id: str, sessions: Sessions, principal: Staff) -> Response:
+    with transaction(sessions) as session:
+        service.delete_shift(session, shift_id, principal.username)
+    return Response(status_code=204)
