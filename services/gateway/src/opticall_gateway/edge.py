@@ -1,0 +1,146 @@
+"""The gateway's edge: one pure ASGI middleware in front of everything.
+
+Per request it does the least it can: one pass over the headers, one dict lookup for the
+route, one dict lookup for an already-verified token, then either answers itself
+(``/protected``), hands over to the FastAPI app (the gateway's own pages) or forwards the
+request upstream. No BaseHTTPMiddleware, no Request objects on the hot path.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import orjson
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from opticall_common.problems import Problem
+from opticall_common.security import Principal
+from opticall_gateway.proxy import HOP_BY_HOP, forward
+from opticall_gateway.responses import Headers, send_json, send_problem
+from opticall_gateway.routes import GATEWAY
+from opticall_gateway.state import Gateway
+from opticall_gateway.websocket import relay
+
+SECURITY_HEADERS: Headers = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"content-security-policy", b"frame-ancestors 'none'"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+# Upstream copies of headers the gateway sets itself are dropped, so none is sent twice.
+RESPONSE_DROP = HOP_BY_HOP | {k for k, _ in SECURITY_HEADERS} | {b"x-request-id"}
+_CHALLENGE = [(b"www-authenticate", b'Bearer realm="opticall"')]
+
+
+def _request_id(value: bytes | None) -> bytes:
+    # A caller's id is kept for tracing across systems, if it is a sane token.
+    if value and len(value) <= 128 and value.isascii() and value.replace(b"-", b"").isalnum():
+        return value
+    return uuid.uuid4().hex.encode()
+
+
+def _bearer(value: bytes | None) -> str | None:
+    if not value:
+        return None
+    scheme, _, token = value.partition(b" ")
+    if scheme.lower() != b"bearer" or not token.strip():
+        return None
+    return token.strip().decode("latin-1")
+
+
+class Edge:
+    def __init__(self, app: ASGIApp, gateway: Gateway) -> None:
+        self.app = app
+        self.gw = gateway
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await relay(self.gw, scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        authorization = request_id = length = None
+        chunked = False
+        for key, value in scope["headers"]:
+            if key == b"authorization":
+                authorization = value
+            elif key == b"content-length":
+                length = value
+            elif key == b"x-request-id":
+                request_id = value
+            elif key == b"transfer-encoding":
+                chunked = True
+        rid = _request_id(request_id)
+        headers: Headers = [(b"x-request-id", rid), *SECURITY_HEADERS]
+        path: str = scope["path"]
+        match = self.gw.table.match(scope["method"], path)
+        spec = match.spec
+        if spec is None:
+            if match.upgrade_required:
+                await send_problem(send, 426, "this endpoint is a WebSocket", headers, path)
+            elif match.allowed:
+                allow = ", ".join(sorted(match.allowed)).encode()
+                await send_problem(
+                    send, 405, "method not allowed", [*headers, (b"allow", allow)], path
+                )
+            else:
+                await send_problem(send, 404, "no such endpoint", headers, path)
+            return
+        scope["route"] = spec  # the metrics middleware labels requests by the template
+        content_length = None
+        if length is not None:
+            try:
+                content_length = int(length)
+            except ValueError:
+                await send_problem(send, 400, "invalid Content-Length", headers, path)
+                return
+            if content_length > self.gw.settings.max_body_bytes:
+                detail = f"request body exceeds the limit of {self.gw.settings.max_body_bytes}"
+                await send_problem(send, 413, detail + " bytes", headers, path)
+                return
+        principal: Principal | None = None
+        if spec.roles is not None:
+            token = _bearer(authorization)
+            if token is None:
+                await send_problem(send, 401, "missing bearer token", [*headers, *_CHALLENGE], path)
+                return
+            try:
+                principal = await self.gw.verifier.verify(token)
+            except Problem as exc:
+                extra = [(k.lower().encode(), v.encode()) for k, v in (exc.headers or {}).items()]
+                await send_problem(send, exc.status, exc.detail, [*headers, *extra], path)
+                return
+            if spec.roles and principal.roles.isdisjoint(spec.roles):
+                await send_problem(send, 403, "your role may not use this endpoint", headers, path)
+                return
+        if spec.service != GATEWAY:
+            await forward(
+                self.gw,
+                spec.service,
+                scope,
+                receive,
+                send,
+                request_id=rid,
+                response_headers=headers,
+                content_length=content_length,
+                chunked=chunked,
+                response_drop=RESPONSE_DROP,
+            )
+        elif principal is not None and path == "/protected":
+            body = orjson.dumps({"username": principal.username, "roles": sorted(principal.roles)})
+            await send_json(send, 200, body, headers)
+        else:
+            await self.app(scope, receive, _with_headers(send, headers))
+
+
+def _with_headers(send: Send, headers: Headers) -> Send:
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            message["headers"] = [*message.get("headers", ()), *headers]
+        await send(message)
+
+    return wrapped

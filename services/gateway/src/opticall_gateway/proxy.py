@@ -1,0 +1,192 @@
+"""Forward one HTTP request to its upstream and stream the answer back, with pooled httpx.
+
+Bodies are streamed both ways so a large CSV upload or report never sits in memory whole;
+small bodies with a Content-Length are read at once, which is cheaper than chunking them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+from starlette.types import Receive, Scope, Send
+
+from opticall_gateway.responses import Headers, send_problem
+from opticall_gateway.state import Gateway
+
+log = logging.getLogger(__name__)
+
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+# Never taken from the client: the gateway sets them itself (auth throttles logins by
+# X-Forwarded-For, so a client must not choose its own address).
+_SET_BY_GATEWAY = frozenset(
+    {
+        b"host",
+        b"x-forwarded-for",
+        b"x-forwarded-host",
+        b"x-forwarded-proto",
+        b"x-real-ip",
+        b"forwarded",
+        b"x-request-id",
+        b"expect",
+    }
+)
+REQUEST_DROP = HOP_BY_HOP | _SET_BY_GATEWAY
+SMALL_BODY = 64 * 1024
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class ClientGone(Exception):
+    pass
+
+
+def _connection_listed(headers: list[tuple[bytes, bytes]]) -> frozenset[bytes]:
+    # Headers named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
+    names = [v for k, v in headers if k == b"connection"]
+    return frozenset(n.strip().lower() for v in names for n in v.split(b","))
+
+
+def upstream_request_headers(scope: Scope, request_id: bytes, drop: frozenset[bytes]) -> Headers:
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    out = [(k, v) for k, v in headers if k not in drop]
+    client = scope.get("client")
+    if client:
+        out.append((b"x-forwarded-for", client[0].encode()))
+    for k, v in headers:
+        if k == b"host":
+            out.append((b"x-forwarded-host", v))
+            break
+    out.append((b"x-forwarded-proto", scope.get("scheme", "http").encode()))
+    out.append((b"x-request-id", request_id))
+    return out
+
+
+async def _read_small(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+async def _stream(receive: Receive, limit: int) -> AsyncIterator[bytes]:
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        if chunk:
+            yield chunk
+        if not message.get("more_body", False):
+            return
+
+
+async def forward(
+    gw: Gateway,
+    service: str,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    *,
+    request_id: bytes,
+    response_headers: Headers,
+    content_length: int | None,
+    chunked: bool,
+    response_drop: frozenset[bytes],
+) -> None:
+    path = scope["path"]
+    raw_path: bytes = scope.get("raw_path") or path.encode()
+    query: bytes = scope.get("query_string", b"")
+    url = gw.upstreams[service] + raw_path.decode("latin-1")
+    if query:
+        url += "?" + query.decode("latin-1")
+    drop = REQUEST_DROP
+    if any(k == b"connection" for k, _ in scope["headers"]):
+        drop = drop | _connection_listed(scope["headers"])
+    headers = upstream_request_headers(scope, request_id, drop)
+    limit = gw.settings.max_body_bytes
+    content: bytes | AsyncIterator[bytes] | None = None
+    started = time.perf_counter()
+    try:
+        if content_length is not None and content_length <= SMALL_BODY:
+            content = await _read_small(receive, limit)
+        elif content_length is not None or chunked:
+            content = _stream(receive, limit)
+        request = gw.http.build_request(scope["method"], url, headers=headers, content=content)
+        response = await gw.http.send(request, stream=True)
+    except BodyTooLarge:
+        await send_problem(send, 413, _too_large(limit), response_headers, path)
+        return
+    except ClientGone:
+        return
+    except (httpx.ReadTimeout, httpx.WriteTimeout) as exc:
+        gw.metrics.observe(service, "timeout", None)
+        log.warning("upstream %s timed out on %s: %r", service, path, exc)
+        await send_problem(
+            send, 504, f"the {service} service did not answer in time", response_headers, path
+        )
+        return
+    except httpx.TransportError as exc:
+        gw.metrics.observe(service, "error", None)
+        log.warning("upstream %s unavailable for %s: %r", service, path, exc)
+        await send_problem(
+            send,
+            503,
+            f"the {service} service is unavailable; try again shortly",
+            response_headers,
+            path,
+        )
+        return
+    gw.metrics.observe(service, str(response.status_code), time.perf_counter() - started)
+    try:
+        out = [(k.lower(), v) for k, v in response.headers.raw if k.lower() not in response_drop]
+        out += response_headers
+        await send({"type": "http.response.start", "status": response.status_code, "headers": out})
+        # Hold one chunk back so the last one carries more_body=False: one send fewer for
+        # the usual small JSON answer.
+        pending: bytes | None = None
+        async for chunk in response.aiter_raw():
+            if not chunk:
+                continue
+            if pending is not None:
+                await send({"type": "http.response.body", "body": pending, "more_body": True})
+            pending = chunk
+        await send({"type": "http.response.body", "body": pending or b"", "more_body": False})
+    except httpx.HTTPError as exc:
+        # Headers are out: all we can do is cut the connection so the client sees it short.
+        log.warning("upstream %s broke off its answer to %s: %r", service, path, exc)
+    finally:
+        await response.aclose()
+
+
+def _too_large(limit: int) -> str:
+    return f"request body exceeds the gateway's limit of {limit} bytes"

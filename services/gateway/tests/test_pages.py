@@ -1,0 +1,77 @@
+"""The gateway's own pages: the merged OpenAPI document, docs, readiness."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from opticall_gateway.routes import ROUTES
+
+CLOSED = "http://127.0.0.1:9"
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+def _assert_lists_every_route(doc: dict[str, Any]) -> None:
+    listed = {(_shape(p), m.upper()) for p, item in doc["paths"].items() for m in item}
+    for spec in ROUTES:
+        for method in spec.methods:
+            assert (_shape(spec.path), method) in listed, (method, spec.path)
+
+
+def test_openapi_merges_upstream_operations(client: TestClient) -> None:
+    doc = client.get("/openapi.json").json()
+    _assert_lists_every_route(doc)
+    one_agent = doc["paths"]["/agents/{agent_id}"]["get"]
+    assert one_agent["summary"] == "Upstream's own summary of one agent"
+    assert one_agent["security"] == [{"bearerAuth": []}]
+    assert "403" in one_agent["responses"]
+    assert one_agent["x-opticall-roles"] == ["admin", "supervisor"]
+    assert doc["paths"]["/login"]["post"]["security"] == []
+    assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    assert doc["paths"]["/protected"]["get"]["x-opticall-roles"] == ["any"]
+    # An upstream route that is not in the table is not public API.
+    assert "/internal/debug" not in doc["paths"]
+
+
+def test_openapi_lists_routes_of_services_that_are_down(make_client: Any) -> None:
+    client = make_client(scheduling_url=CLOSED, forecasting_url=CLOSED, realtime_url=CLOSED)
+    doc = client.get("/openapi.json").json()
+    _assert_lists_every_route(doc)
+    assert "unavailable" in doc["paths"]["/shifts"]["get"]["description"]
+
+
+def test_docs_page_points_at_the_merged_document(client: TestClient) -> None:
+    resp = client.get("/docs")
+    assert resp.status_code == 200
+    assert "/openapi.json" in resp.text
+
+
+def test_readyz_reports_each_upstream(client: TestClient) -> None:
+    resp = client.get("/readyz")
+    assert resp.status_code == 200
+    assert resp.json()["checks"] == {
+        "jwks": "ok",
+        "auth": "ok",
+        "scheduling": "ok",
+        "forecasting": "ok",
+        "realtime": "ok",
+    }
+
+
+def test_readyz_needs_auth_but_not_the_others(make_client: Any) -> None:
+    degraded = make_client(forecasting_url=CLOSED).get("/readyz")
+    assert degraded.status_code == 200
+    assert degraded.json()["checks"]["forecasting"] != "ok"
+    down = make_client(auth_url=CLOSED, jwks_url=CLOSED + "/jwks").get("/readyz")
+    assert down.status_code == 503
+    assert down.json()["status"] == "unavailable"
+
+
+def test_dashboard_slot_answers_at_root(client: TestClient) -> None:
+    resp = client.get("/")
+    assert resp.status_code == 200

@@ -1,0 +1,172 @@
+"""Forwarding: what reaches the upstream, what comes back, and every way it can fail."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi.testclient import TestClient
+from services.gateway.tests.helpers import CSV_ROWS, bearer
+
+from opticall_common.testing import TokenFactory
+
+CLOSED = "http://127.0.0.1:9"  # the discard port: nothing listens on it here
+
+
+def test_forwards_method_path_query_body_and_authorization(
+    client: TestClient, factory: TokenFactory
+) -> None:
+    token = factory.token(roles=("supervisor",))
+    resp = client.patch(
+        "/agents/a%20b?x=1&y=%C3%A9", headers=bearer(token), content=b'{"name":"N"}'
+    )
+    echo = resp.json()
+    assert resp.status_code == 200
+    assert echo["method"] == "PATCH"
+    assert echo["path"] == "/agents/a b"  # decoded by the upstream, as sent
+    assert echo["query"] == "x=1&y=%C3%A9"
+    assert echo["body"] == '{"name":"N"}'
+    assert echo["headers"]["authorization"] == f"Bearer {token}"
+
+
+def test_client_cannot_choose_its_forwarded_address(
+    client: TestClient, factory: TokenFactory
+) -> None:
+    resp = client.post(
+        "/login",
+        json={"username": "u", "password": "p"},
+        headers={"X-Forwarded-For": "6.6.6.6", "X-Real-IP": "6.6.6.6", "Forwarded": "for=6"},
+    )
+    headers = resp.json()["headers"]
+    assert headers["x-forwarded-for"] == "testclient"  # TestClient's peer address
+    assert "x-real-ip" not in headers and "forwarded" not in headers
+
+
+def test_request_id_is_generated_kept_and_returned(client: TestClient) -> None:
+    resp = client.post("/login", json={})
+    rid = resp.headers["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", rid)
+    assert resp.json()["headers"]["x-request-id"] == rid  # not the upstream's own
+    resp = client.post("/login", json={}, headers={"X-Request-ID": "trace-123"})
+    assert resp.headers["x-request-id"] == "trace-123"
+    assert resp.json()["headers"]["x-request-id"] == "trace-123"
+    resp = client.post("/login", json={}, headers={"X-Request-ID": "bad id\twith junk"})
+    assert resp.headers["x-request-id"] != "bad id\twith junk"
+
+
+def test_hop_by_hop_headers_are_stripped(client: TestClient) -> None:
+    resp = client.post(
+        "/login",
+        json={},
+        headers={"Connection": "keep-alive, X-Secret", "X-Secret": "s", "Proxy-Authorization": "p"},
+    )
+    headers = resp.json()["headers"]
+    assert "x-secret" not in headers
+    assert "proxy-authorization" not in headers
+    assert headers.get("connection") != "keep-alive, X-Secret"
+
+
+def test_security_headers_on_proxied_and_own_answers(client: TestClient) -> None:
+    for resp in (client.post("/login", json={}), client.get("/healthz"), client.get("/nope")):
+        assert resp.headers["x-content-type-options"] == "nosniff"
+        assert resp.headers["x-frame-options"] == "DENY"
+        assert resp.headers.get_list("x-request-id") == [resp.headers["x-request-id"]]
+
+
+def test_unknown_path_404_and_wrong_method_405_are_problems(client: TestClient) -> None:
+    resp = client.get("/no/such/thing")
+    assert resp.status_code == 404
+    assert resp.headers["content-type"] == "application/problem+json"
+    resp = client.put("/agents")
+    assert resp.status_code == 405
+    assert resp.headers["allow"] == "GET, HEAD, POST"
+    assert resp.json()["status"] == 405
+    assert client.get("/realtime/ws").status_code == 426
+
+
+def test_body_over_the_limit_by_content_length_is_413(
+    make_client: Any, factory: TokenFactory
+) -> None:
+    client = make_client(max_body_bytes=1000)
+    resp = client.post("/login", content=b"x" * 1001)
+    assert resp.status_code == 413
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert client.post("/login", content=b"x" * 1000).status_code == 200
+
+
+def test_body_over_the_limit_while_streaming_is_413(
+    make_client: Any, factory: TokenFactory
+) -> None:
+    client = make_client(max_body_bytes=100_000)
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: sent chunked
+        for _ in range(20):
+            yield b"y" * 10_000
+
+    token = factory.token(roles=("supervisor",))
+    resp = client.post("/history/upload", content=chunks(), headers=bearer(token))
+    assert resp.status_code == 413
+    assert resp.json()["status"] == 413
+
+
+def test_large_upload_streams_through_intact(client: TestClient, factory: TokenFactory) -> None:
+    data = os.urandom(3 * 1024 * 1024)
+    token = factory.token(roles=("supervisor",))
+    resp = client.post(
+        "/history/upload", content=data, headers={**bearer(token), "Content-Type": "text/csv"}
+    )
+    assert resp.status_code == 200
+    assert resp.json() == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def test_large_download_streams_back_intact(client: TestClient, factory: TokenFactory) -> None:
+    token = factory.token(roles=("admin",))
+    with client.stream("GET", "/reports/service-level", headers=bearer(token)) as resp:
+        assert resp.status_code == 200
+        assert resp.headers["content-type"].startswith("text/csv")
+        lines = b"".join(resp.iter_bytes()).splitlines()
+    assert len(lines) == CSV_ROWS + 1
+    assert lines[-1] == f"{CSV_ROWS - 1},0.8".encode()
+
+
+def test_upstream_down_is_503_problem_and_counted(make_client: Any, factory: TokenFactory) -> None:
+    client = make_client(scheduling_url=CLOSED)
+    resp = client.get("/agents", headers=bearer(factory.token()))
+    assert resp.status_code == 503
+    assert resp.headers["content-type"] == "application/problem+json"
+    assert "scheduling" in resp.json()["detail"]
+    metrics = client.get("/metrics").text
+    assert 'opticall_gateway_upstream_requests_total{service="scheduling",status="error"}' in (
+        metrics
+    )
+
+
+def test_upstream_too_slow_is_504_problem(make_client: Any, factory: TokenFactory) -> None:
+    client = make_client(upstream_timeout=0.3)
+    resp = client.get("/agents/slow", headers=bearer(factory.token()))
+    assert resp.status_code == 504
+    assert resp.json()["status"] == 504
+
+
+def test_metrics_label_proxied_requests_by_template(
+    client: TestClient, factory: TokenFactory
+) -> None:
+    client.get("/agents/a-77", headers=bearer(factory.token()))
+    metrics = client.get("/metrics").text
+    assert 'route="/agents/{agent_id}"' in metrics
+    assert 'opticall_gateway_upstream_requests_total{service="scheduling",status="200"}' in metrics
+    assert 'opticall_gateway_upstream_request_duration_seconds_count{service="scheduling"}' in (
+        metrics
+    )
+
+
+def test_cors_off_by_default_and_configurable(client: TestClient, make_client: Any) -> None:
+    preflight = {"Origin": "https://app.example", "Access-Control-Request-Method": "GET"}
+    assert "access-control-allow-origin" not in client.options("/agents", headers=preflight).headers
+    cors = make_client(cors_origins="https://app.example, https://other.example")
+    resp = cors.options("/agents", headers=preflight)
+    assert resp.status_code == 200
+    assert resp.headers["access-control-allow-origin"] == "https://app.example"
