@@ -1,0 +1,149 @@
+"""Real-time adherence: the agent's state against its scheduled activity, right now.
+
+Mapping (after Calabrio's adherence rules; documented in the README):
+
+| scheduled activity | in adherence when the state is |
+|---|---|
+| work (and any activity name we do not know) | available, on_call, after_call_work |
+| break / lunch / meeting / training | the same state |
+| outside every shift | logged_out -> ``unscheduled``; any other state -> ``out`` |
+| agent with no shifts at all | ``unscheduled`` whatever the state |
+
+A mismatch only counts as ``out`` after a grace period per activity
+(``REALTIME_ADHERENCE_GRACE_SECONDS``), measured from when the mismatch began: the later of
+the state's ``since`` and the start of the scheduled segment. Within grace the agent is ``in``.
+``evaluate`` also returns when the answer next changes without any event (a segment boundary
+or a grace deadline), so the caller can set a timer.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import NamedTuple
+
+from opticall_common.events import ChangeOp, ScheduleChange
+from opticall_realtime.record import WORKING_STATES, AgentRecord
+
+ACTIVITIES = {a: sys.intern(a) for a in ("work", "break", "lunch", "meeting", "training")}
+IN, OUT, UNSCHEDULED = sys.intern("in"), sys.intern("out"), sys.intern("unscheduled")
+
+
+class Shift(NamedTuple):
+    id: str
+    start: float
+    end: float
+    activity: str
+    occurred_at: float
+    activities: tuple[tuple[str, float, float], ...]
+
+    @classmethod
+    def decode(cls, raw: Sequence[object]) -> Shift:
+        sid, start, end, activity, occurred, acts = raw
+        return cls(
+            str(sid),
+            float(start),  # type: ignore[arg-type]
+            float(end),  # type: ignore[arg-type]
+            activity_of(str(activity)),
+            float(occurred),  # type: ignore[arg-type]
+            tuple(
+                (activity_of(str(k)), float(s), float(e))
+                for k, s, e in acts  # type: ignore[attr-defined]
+            ),
+        )
+
+
+Schedule = tuple[Shift, ...]
+
+
+def activity_of(name: str) -> str:
+    return ACTIVITIES.get(name.lower(), ACTIVITIES["work"])
+
+
+def apply_change(shifts: Schedule, change: ScheduleChange, now: float, keep: float) -> Schedule:
+    """The agent's shifts after ``change``; old shifts are dropped, a stale change ignored."""
+    snap = change.shift
+    occurred = change.occurred_at.timestamp()
+    current = {s.id: s for s in shifts if s.end >= now - keep}
+    old = current.get(change.shift_id)
+    if old is not None and old.occurred_at > occurred:
+        return tuple(sorted(current.values(), key=lambda s: s.start))
+    if change.op is ChangeOp.deleted:
+        current.pop(change.shift_id, None)
+    else:
+        current[change.shift_id] = Shift(
+            change.shift_id,
+            snap.start.timestamp(),
+            snap.end.timestamp(),
+            activity_of(snap.activity),
+            occurred,
+            tuple(
+                sorted(
+                    (activity_of(a.kind.value), a.start.timestamp(), a.end.timestamp())
+                    for a in snap.activities
+                )
+            ),
+        )
+    return tuple(sorted(current.values(), key=lambda s: s.start))
+
+
+class Segment(NamedTuple):
+    activity: str | None  # None: outside every shift
+    start: float
+    end: float | None  # None: nothing scheduled after
+
+
+def segment_at(shifts: Schedule, t: float) -> Segment:
+    """The scheduled activity at ``t`` and the stretch of time it holds unchanged."""
+    for shift in shifts:
+        if shift.start <= t < shift.end:
+            start, end = shift.start, shift.end
+            for kind, s, e in shift.activities:
+                if s <= t < e:
+                    return Segment(kind, max(s, shift.start), min(e, shift.end))
+                if e <= t:
+                    start = max(start, e)
+                elif s > t:
+                    end = min(end, s)
+            return Segment(shift.activity, start, end)
+    before = [s.end for s in shifts if s.end <= t]
+    after = [s.start for s in shifts if s.start > t]
+    return Segment(None, max(before, default=0.0), min(after, default=None))
+
+
+def expected(activity: str | None, state: str) -> str:
+    if activity is None:
+        return UNSCHEDULED if state == "logged_out" else OUT
+    if activity == "work":
+        return IN if state in WORKING_STATES else OUT
+    return IN if state == activity else OUT
+
+
+class Verdict(NamedTuple):
+    record: AgentRecord  # with adherence, activity and mismatch brought up to date
+    at: float  # when the current adherence took effect
+    began: float  # when the current (state, scheduled activity) pair began
+    due: float | None  # when to evaluate again if nothing else happens
+
+
+def evaluate(
+    rec: AgentRecord, shifts: Schedule, now: float, grace_for: Callable[[str | None], float]
+) -> Verdict:
+    if not shifts:
+        out = rec._replace(adherence=UNSCHEDULED, activity=None, mismatch=None)
+        return Verdict(out, rec.since, rec.since, None)
+    seg = segment_at(shifts, now)
+    raw = expected(seg.activity, rec.state)
+    began = max(rec.since, seg.start)
+    if raw != OUT:
+        out = rec._replace(adherence=raw, activity=seg.activity, mismatch=None)
+        return Verdict(out, began, began, seg.end)
+    start = max(seg.start, rec.mismatch if rec.mismatch is not None else rec.since)
+    deadline = start + grace_for(seg.activity)
+    if rec.adherence == OUT or now >= deadline:
+        out = rec._replace(adherence=OUT, activity=seg.activity, mismatch=start)
+        return Verdict(out, min(deadline, now), began, seg.end)
+    # Within grace: still in, and a timer at the deadline turns it out if nothing changes.
+    out = rec._replace(adherence=IN, activity=seg.activity, mismatch=start)
+    due = deadline if seg.end is None else min(deadline, seg.end)
+    return Verdict(out, began, began, due)

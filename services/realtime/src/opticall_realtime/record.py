@@ -1,0 +1,113 @@
+"""The per-agent state record, and the pure fold of agent events into it.
+
+One ``AgentRecord`` per agent is kept in the Faust table, in the full view and on the
+``agent-state`` topic (as a JSON array in field order). It is a NamedTuple, so it costs one
+tuple (about 150 bytes) plus its strings, and state/adherence strings are shared constants:
+100,000 agents fit in well under 100 MB.
+
+Ordering rule: an event wins when its ``(timestamp, event_id)`` is greater than the record's.
+A duplicate therefore compares equal and changes nothing, a late event compares lower and
+changes nothing, and two events with the same timestamp resolve the same way whatever order
+they arrive in. No window of recent ids is needed. ``since`` is when the current state began:
+an event repeating the current state (a heartbeat) keeps it.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
+
+from opticall_common.events import AgentEvent, AgentState
+
+# Canonical, interned strings so every record shares them instead of holding copies.
+STATES: dict[str, str] = {s.value: sys.intern(s.value) for s in AgentState}
+ADHERENCE_VALUES = ("in", "out", "unscheduled")
+_ADHERENCE: dict[str, str] = {a: sys.intern(a) for a in ADHERENCE_VALUES}
+WORKING_STATES = frozenset({"available", "on_call", "after_call_work"})
+
+
+def canonical(value: str | None, table: dict[str, str]) -> str | None:
+    return None if value is None else table.get(value, value)
+
+
+class AgentRecord(NamedTuple):
+    state: str
+    since: float  # epoch seconds the current state began
+    ts: float  # newest event timestamp folded
+    event_id: str  # id of that event
+    queue: str | None
+    reason: str | None
+    adherence: str
+    activity: str | None  # scheduled activity now, None outside any shift
+    mismatch: float | None  # when the state stopped matching the schedule (grace runs from it)
+    seq: int  # bumped on every write: lets the view drop stale changelog records
+
+    @classmethod
+    def decode(cls, raw: Any) -> AgentRecord:
+        """From the JSON array on the changelog (strict about arity, lenient about tuple/list)."""
+        if isinstance(raw, AgentRecord):
+            return raw
+        if not isinstance(raw, list | tuple) or len(raw) != len(cls._fields):
+            raise ValueError(f"not an agent record: {raw!r}"[:200])
+        state, since, ts, event_id, queue, reason, adherence, activity, mismatch, seq = raw
+        return cls(
+            STATES.get(state, str(state)),
+            float(since),
+            float(ts),
+            str(event_id),
+            queue,
+            reason,
+            _ADHERENCE.get(adherence, str(adherence)),
+            activity,
+            None if mismatch is None else float(mismatch),
+            int(seq),
+        )
+
+    def to_api(self, agent_id: str) -> dict[str, Any]:
+        return {
+            "agent_id": agent_id,
+            "state": self.state,
+            "since": iso(self.since),
+            "queue": self.queue,
+            "reason": self.reason,
+            "adherence": self.adherence,
+            "scheduled_activity": self.activity,
+            "last_event_id": self.event_id,
+            "updated_at": iso(self.ts),
+        }
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+
+
+def newer(event_ts: float, event_id: str, rec: AgentRecord) -> bool:
+    return (event_ts, event_id) > (rec.ts, rec.event_id)
+
+
+def fold_event(rec: AgentRecord | None, event: AgentEvent) -> AgentRecord | None:
+    """The record after ``event``, or ``None`` when the event changes nothing.
+
+    Adherence fields are carried over untouched; the caller re-evaluates them.
+    """
+    ts = event.timestamp.timestamp()
+    state = STATES[event.state.value]
+    if rec is None:
+        return AgentRecord(
+            state, ts, ts, event.event_id, event.queue, event.reason, "unscheduled", None, None, 1
+        )
+    if not newer(ts, event.event_id, rec):
+        return None
+    since = rec.since if state == rec.state else ts
+    # ACDs often omit the queue on non-call events; the agent stays in its last known queue.
+    queue = event.queue if event.queue is not None else rec.queue
+    return rec._replace(
+        state=state,
+        since=since,
+        ts=ts,
+        event_id=event.event_id,
+        queue=queue,
+        reason=event.reason,
+        seq=rec.seq + 1,
+    )

@@ -1,0 +1,267 @@
+"""The Faust app: folds ``agent-events`` and ``schedule-changes`` into per-agent state.
+
+Design (scale-out and recovery)
+-------------------------------
+- Every instance runs the same Faust app (id ``<KAFKA_TOPIC_PREFIX>opticall-realtime``) in one
+  consumer group, so Kafka spreads the partitions of ``agent-events`` and ``schedule-changes``
+  (co-partitioned by ``agent_id``) across instances. Each agent has exactly one owner.
+- The owner folds events into the ``agent-state`` table (in-memory store) whose changelog is
+  the compacted topic ``agent-state`` (``topics.AGENT_STATE``); schedules go to a second table.
+  Both changelogs are keyed by the raw ``agent_id`` with the producer's partitioner, so timer
+  writes (no event in flight) land in the same partition as event writes.
+- A restarted or newly assigned instance rebuilds its tables from the changelogs (Faust
+  recovery), never from memory; adherence is re-evaluated after recovery, catching any
+  boundary crossed while it was down.
+- Every instance also reads all of ``agent-state`` with no consumer group (``view.py``), so a
+  WebSocket or GET on any instance sees every agent; the owner applies its own writes at once.
+- The owner alone publishes ``adherence-changes`` and writes history, with a timer waking at
+  the next shift/activity boundary or grace deadline of each agent it owns.
+
+Faust and FastAPI share one event loop: the app starts in the FastAPI lifespan
+(``faust.contrib.asgi.faust_app_running``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import faust
+from faust.tables.table import Table
+from faust.types import EventT, StreamT
+from pydantic import ValidationError
+
+from opticall_common import topics
+from opticall_common.events import AgentEvent, DeadLetter, ScheduleChange
+from opticall_common.kafka import EventPublisher, encode
+from opticall_common.metrics import DLQ_RECORDS, EVENTS_CONSUMED
+from opticall_realtime.adherence import Schedule, Shift, apply_change, evaluate
+from opticall_realtime.config import Settings
+from opticall_realtime.record import AgentRecord, fold_event
+from opticall_realtime.sink import ChangeSink
+from opticall_realtime.view import AgentView
+
+log = logging.getLogger(__name__)
+
+
+class DecodingTable(Table[str, Any]):
+    """A table whose raw-bytes keys and JSON-array values come back typed after recovery."""
+
+    decode: Callable[[Any], Any]
+
+    def _to_key(self, k: Any) -> Any:
+        return k.decode() if isinstance(k, bytes) else k
+
+    def _to_value(self, v: Any) -> Any:
+        return None if v is None else self.decode(v)
+
+
+def _decode_schedule(raw: Any) -> Schedule:
+    return tuple(Shift.decode(s) for s in raw)
+
+
+class Engine:
+    """Owns the Faust app, its tables and the adherence timer."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        view: AgentView,
+        sink: ChangeSink,
+        publisher: EventPublisher | None,
+    ) -> None:
+        self.settings = settings
+        self.view = view
+        self.sink = sink
+        self.publisher = publisher
+        prefix = settings.kafka_topic_prefix
+        self.events_topic = topics.topic(topics.AGENT_EVENTS, prefix)
+        self.schedules_topic = topics.topic(topics.SCHEDULE_CHANGES, prefix)
+        self.state_topic = topics.topic(topics.AGENT_STATE, prefix)
+        app_id = f"{prefix}opticall-realtime"
+        # Faust wants a data directory even with the in-memory store; keep it out of the repo.
+        datadir = Path(tempfile.gettempdir()) / "opticall-realtime" / app_id
+        datadir.parent.mkdir(parents=True, exist_ok=True)
+        self.app = faust.App(
+            app_id,
+            broker=[f"kafka://{b.strip()}" for b in settings.kafka_bootstrap_servers.split(",")],
+            store="memory://",
+            web_enabled=False,
+            autodiscover=False,
+            datadir=datadir,
+            topic_partitions=settings.partitions,
+            topic_replication_factor=settings.replication_factor,
+            table_standby_replicas=0,  # every instance holds the full view anyway
+            consumer_auto_offset_reset="earliest",
+            stream_wait_empty=False,
+            producer_linger=0.002,
+        )
+        self.states = self._table("agent-state", self.state_topic, AgentRecord.decode)
+        self.schedules = self._table("schedules", f"{app_id}-schedules-changelog", _decode_schedule)
+        self.states.on_recover(self._on_recover)
+        events, schedules = (
+            self.app.topic(
+                name,
+                key_type=bytes,
+                value_type=bytes,
+                key_serializer="raw",
+                value_serializer="raw",
+            )
+            for name in (self.events_topic, self.schedules_topic)
+        )
+        self.app.agent(events, name="fold-agent-events")(self._fold_events)
+        self.app.agent(schedules, name="fold-schedule-changes")(self._fold_schedules)
+        self._due: dict[str, float] = {}
+        self._heap: list[tuple[float, str]] = []
+        self._wake = asyncio.Event()
+        self._timer: asyncio.Task[None] | None = None
+        self.folded = 0
+        self.duplicates = 0
+
+    def _table(self, name: str, changelog: str, decode: Callable[[Any], Any]) -> DecodingTable:
+        topic = self.app.topic(
+            changelog,
+            key_type=str,
+            key_serializer="raw",
+            value_serializer="json",
+            partitions=self.settings.partitions,
+            compacting=True,
+            deleting=False,
+            internal=True,
+        )
+        table = DecodingTable(
+            self.app,
+            name=name,
+            beacon=self.app.tables.beacon,
+            default=None,
+            key_type=str,
+            changelog_topic=topic,
+            partitions=self.settings.partitions,
+            use_partitioner=True,  # lets the timer write with no event in flight
+        )
+        table.decode = decode
+        table.key_serializer = "raw"
+        self.app.tables.add(table)
+        return table
+
+    # --- fold -------------------------------------------------------------------------------
+
+    async def _fold_events(self, stream: StreamT[Any]) -> None:
+        async for event in stream.events():
+            try:
+                ev = AgentEvent.model_validate_json(event.value)
+            except (ValidationError, ValueError) as exc:
+                await self._dead_letter(event, topics.AGENT_EVENTS, str(exc))
+                continue
+            EVENTS_CONSUMED.labels(topic=topics.AGENT_EVENTS).inc()
+            self.apply_event(ev)
+
+    def apply_event(self, ev: AgentEvent) -> None:
+        old = self.states.get(ev.agent_id)
+        new = fold_event(old, ev)
+        if new is None:
+            self.duplicates += 1
+            return
+        self.folded += 1
+        self._commit(ev.agent_id, old, new, time.time())
+
+    async def _fold_schedules(self, stream: StreamT[Any]) -> None:
+        async for event in stream.events():
+            try:
+                change = ScheduleChange.model_validate_json(event.value)
+            except (ValidationError, ValueError) as exc:
+                await self._dead_letter(event, topics.SCHEDULE_CHANGES, str(exc))
+                continue
+            EVENTS_CONSUMED.labels(topic=topics.SCHEDULE_CHANGES).inc()
+            now = time.time()
+            keep = self.settings.schedule_keep_hours * 3600
+            shifts = self.schedules.get(change.agent_id) or ()
+            self.schedules[change.agent_id] = apply_change(shifts, change, now, keep)
+            self.reevaluate(change.agent_id, now)
+
+    def reevaluate(self, agent_id: str, now: float) -> None:
+        rec = self.states.get(agent_id)
+        if rec is not None:
+            self._commit(agent_id, rec, rec, now)
+
+    def _commit(self, agent_id: str, old: AgentRecord | None, new: AgentRecord, now: float) -> None:
+        verdict = evaluate(new, self.schedules.get(agent_id) or (), now, self.settings.grace_for)
+        rec = verdict.record
+        if verdict.due is not None:
+            self._arm(agent_id, verdict.due)
+        if old is not None and rec == old:
+            return  # a timer or schedule change that changed nothing
+        if old is not None and rec.seq == old.seq:
+            rec = rec._replace(seq=old.seq + 1)
+        self.states[agent_id] = rec
+        self.view.put(agent_id, rec)
+        self.sink.record(agent_id, old, rec, min(verdict.at, now), min(verdict.began, now))
+
+    async def _dead_letter(self, event: EventT[Any], logical: str, error: str) -> None:
+        msg = event.message
+        letter = DeadLetter(
+            topic=msg.topic,
+            partition=msg.partition,
+            offset=msg.offset,
+            key=msg.key.decode(errors="replace") if isinstance(msg.key, bytes) else None,
+            value=(msg.value or b"").decode(errors="replace"),
+            error=error[:2000],
+        )
+        if self.publisher is not None:
+            await self.publisher.producer.send_and_wait(
+                topics.dlq(msg.topic), encode(letter), key=msg.key
+            )
+        DLQ_RECORDS.labels(topic=logical).inc()
+        log.warning("dead-lettered %s@%s:%s: %s", msg.topic, msg.partition, msg.offset, error[:200])
+
+    # --- timers -----------------------------------------------------------------------------
+
+    def _arm(self, agent_id: str, due: float) -> None:
+        if self._due.get(agent_id) == due:
+            return
+        self._due[agent_id] = due
+        heapq.heappush(self._heap, (due, agent_id))
+        if self._heap[0][1] == agent_id:
+            self._wake.set()
+
+    async def _run_timer(self) -> None:
+        while True:
+            now = time.time()
+            while self._heap and self._heap[0][0] <= now:
+                due, agent_id = heapq.heappop(self._heap)
+                if self._due.get(agent_id) != due:
+                    continue  # superseded by a later arm
+                del self._due[agent_id]
+                if agent_id in self.states:  # still ours after any rebalance
+                    self.reevaluate(agent_id, now)
+            delay = min(self._heap[0][0] - now, 1.0) if self._heap else 1.0
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                # A hair past the boundary so the new segment is the one we see.
+                await asyncio.wait_for(self._wake.wait(), max(delay, 0) + 0.005)
+
+    async def _on_recover(self) -> None:
+        now = time.time()
+        for agent_id, rec in list(self.states.items()):
+            shared = self.view.get(agent_id)
+            if shared is not None and shared == rec and shared is not rec:
+                # Hold one object per agent: the view's copy (no changelog write needed).
+                self.states.data[agent_id] = shared
+            self.reevaluate(agent_id, now)
+        log.info("recovered %d agents", len(self.states))
+
+    def start_timer(self) -> None:
+        self._timer = asyncio.create_task(self._run_timer(), name="adherence-timer")
+
+    async def stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._timer
