@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from opticall_common.settings import (
@@ -21,6 +22,26 @@ class Settings(ServiceSettings):
     host: str = "127.0.0.1"
     port: int = 5003
     database_url: str = database_url_field("forecasting")
+    run_migrations: bool = True
+    # Model fits are CPU-bound: they run in this many worker processes (0 = one per core).
+    pool_size: int = Field(default=0, ge=0, le=64)
+    # Import statsforecast (numba JIT, ~10 s) in each pool process right after start-up, in the
+    # background, so the first job does not pay for it.
+    warm_statsforecast: bool = True
+    max_points: int = Field(default=50_000, ge=2)
+    max_periods: int = Field(default=10_000, ge=1)
+    # Prophet draws this many samples for yhat_lower/upper; 1000 (Prophet's default) is slow.
+    uncertainty_samples: int = Field(default=200, ge=0, le=2000)
+    # Rolling-origin folds per candidate model in a forecast job's backtest.
+    backtest_folds: int = Field(default=2, ge=1, le=5)
+    # Holidays of this country (ISO code known to the ``holidays`` package) by default.
+    default_country: str | None = None
+    # Run the forecast-requests consumer in this process.
+    worker_enabled: bool = True
+    worker_group: str = "opticall-forecasting"
+    # An unfinished job untouched this long is re-queued at start-up (the worker died on it).
+    job_lease_seconds: int = Field(default=300, ge=1)
+    max_upload_bytes: int = Field(default=20_000_000, ge=1)
 
     def validate_secrets(self) -> None:
         refuse_sqlite_in_production(self, self.database_url)

@@ -1,0 +1,1 @@
+"""HTTP routes of the forecasting service, one module per resource."""

@@ -1,0 +1,92 @@
+"""``GET /reports/service-level`` and ``GET /reports/forecast-accuracy`` (JSON or CSV)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from opticall_common.problems import Problem
+from opticall_forecasting import history_store, job_store, reports
+from opticall_forecasting.deps import Sessions, Staff, unprocessable
+from opticall_forecasting.series import SeriesError, to_utc
+
+router = APIRouter(tags=["reports"])
+
+Format = Annotated[Literal["json", "csv"], Query(alias="format")]
+
+SL_FIELDS = (
+    "queue",
+    "interval_start",
+    "offered",
+    "handled",
+    "abandoned",
+    "abandonment_rate",
+    "aht_seconds",
+    "service_level",
+    "asa_seconds",
+)
+ACCURACY_FIELDS = ("ds", "yhat", "yhat_lower", "yhat_upper", "actual", "error")
+
+
+def _csv(text: str, name: str) -> Response:
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+    )
+
+
+@router.get("/reports/service-level", summary="Service level per queue and interval")
+async def service_level(
+    _: Staff,
+    sessions: Sessions,
+    queue: Annotated[str | None, Query(max_length=128)] = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    interval: Annotated[str, Query(max_length=16)] = "1h",
+    fmt: Format = "json",
+) -> Any:
+    try:
+        bucket = reports.parse_interval(interval)
+    except SeriesError as exc:
+        raise unprocessable(exc) from exc
+    rows = await asyncio.to_thread(
+        history_store.query,
+        sessions,
+        queue,
+        to_utc(start) if start else None,
+        to_utc(end) if end else None,
+    )
+    report = await asyncio.to_thread(reports.service_level, rows, bucket)
+    if fmt == "csv":
+        return _csv(reports.to_csv(report["rows"], SL_FIELDS), "service-level")
+    return report
+
+
+@router.get("/reports/forecast-accuracy", summary="A forecast against actual history")
+async def forecast_accuracy(
+    _: Staff,
+    sessions: Sessions,
+    forecast_id: Annotated[str, Query(min_length=1, max_length=128)],
+    fmt: Format = "json",
+) -> Any:
+    job = await asyncio.to_thread(job_store.get, sessions, forecast_id)
+    if job is None:
+        raise Problem(404, f"no forecast job {forecast_id!r}")
+    if job.status != "done" or not job.points:
+        raise Problem(409, f"forecast {forecast_id!r} is {job.status}, not done")
+    if job.queue is None:
+        raise Problem(409, "this forecast was made from inline history: no stored actuals")
+    first = reports.parse_ds(job.points[0]["ds"])
+    last = reports.parse_ds(job.points[-1]["ds"])
+    actuals = await asyncio.to_thread(
+        history_store.query, sessions, job.queue, first, last + reports.EPSILON
+    )
+    report = reports.forecast_accuracy(job, actuals)
+    if fmt == "csv":
+        return _csv(reports.to_csv(report["rows"], ACCURACY_FIELDS), "forecast-accuracy")
+    return report

@@ -1,0 +1,59 @@
+"""FastAPI dependencies of the forecasting routes, as ``Annotated`` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.requests import HTTPConnection
+
+from opticall_common.kafka import EventPublisher
+from opticall_common.problems import Problem
+from opticall_common.security import Principal, Role, TokenVerifier, role_dependency
+from opticall_forecasting.config import Settings
+from opticall_forecasting.pool import ModelPool
+from opticall_forecasting.series import SeriesError
+
+
+def _verifier(conn: HTTPConnection) -> TokenVerifier:
+    verifier: TokenVerifier = conn.app.state.res.verifier
+    return verifier
+
+
+def _sessions(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.res.sessions
+    return factory
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _pool(request: Request) -> ModelPool:
+    pool: ModelPool = request.app.state.pool
+    return pool
+
+
+def _publisher(request: Request) -> EventPublisher:
+    publisher: EventPublisher | None = request.app.state.res.publisher
+    if publisher is None:
+        raise Problem(503, "Kafka is not configured")
+    return publisher
+
+
+Staff = Annotated[Principal, Depends(role_dependency(_verifier, Role.supervisor, Role.admin))]
+Sessions = Annotated[sessionmaker[Session], Depends(_sessions)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+Pool = Annotated[ModelPool, Depends(_pool)]
+Publisher = Annotated[EventPublisher, Depends(_publisher)]
+
+
+def unprocessable(exc: SeriesError) -> Problem:
+    """A 422 problem naming the field, in the same shape as request validation errors."""
+    return Problem(
+        422,
+        f"Invalid request: {exc.field}: {exc.message}",
+        errors=[{"field": exc.field, "message": exc.message, "type": "value_error"}],
+    )

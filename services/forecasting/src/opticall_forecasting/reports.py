@@ -1,0 +1,162 @@
+"""Reports over stored interval history: service level per interval, forecast accuracy."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from opticall_forecasting.backtest import accuracy
+from opticall_forecasting.db_models import ForecastJob, HistoryInterval
+from opticall_forecasting.series import SeriesError
+
+MAX_BUCKET = pd.Timedelta(days=31)
+EPSILON = timedelta(microseconds=1)
+
+
+def parse_ds(text: str) -> datetime:
+    return datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(UTC)
+
+
+def parse_interval(text: str) -> pd.Timedelta:
+    try:
+        value = pd.Timedelta(text.strip().lower())
+    except (ValueError, TypeError) as exc:
+        raise SeriesError("interval", f"not a duration: {text!r} (try 15min, 1h, 1d)") from exc
+    if value < pd.Timedelta(minutes=1) or value > MAX_BUCKET:
+        raise SeriesError("interval", "must be between 1min and 31d")
+    return value
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    out = float(value)
+    return out if math.isfinite(out) else None
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return _num(num / den) if den > 0 else None
+
+
+def _weighted(values: pd.Series, weights: pd.Series) -> float | None:
+    mask = values.notna() & weights.notna()
+    total = float(weights[mask].sum())
+    return _ratio(float((values[mask] * weights[mask]).sum()), total)
+
+
+def _summarize(group: pd.DataFrame) -> dict[str, Any]:
+    offered = float(group["offered"].sum())
+    handled = group["handled"].sum(min_count=1)
+    abandoned = group["abandoned"].sum(min_count=1)
+    weights = group["handled"].fillna(group["offered"])
+    sl_rows = group[group["answered_within_sl"].notna()]
+    return {
+        "offered": offered,
+        "handled": _num(handled),
+        "abandoned": _num(abandoned),
+        "abandonment_rate": _ratio(float(abandoned), offered) if not pd.isna(abandoned) else None,
+        "aht_seconds": _weighted(group["aht_seconds"], weights),
+        "service_level": _ratio(
+            float(sl_rows["answered_within_sl"].sum()), float(sl_rows["offered"].sum())
+        )
+        if len(sl_rows)
+        else None,
+        "asa_seconds": _weighted(group["asa_seconds"], weights),
+    }
+
+
+def service_level(rows: Sequence[HistoryInterval], bucket: pd.Timedelta) -> dict[str, Any]:
+    """Per queue and bucket: volumes, abandonment, AHT, and SL/ASA where the feed has them."""
+    columns = (
+        "offered",
+        "handled",
+        "abandoned",
+        "aht_seconds",
+        "answered_within_sl",
+        "asa_seconds",
+    )
+    frame = pd.DataFrame(
+        {
+            "queue": pd.Series([r.queue for r in rows], dtype=object),
+            "start": pd.Series([r.interval_start for r in rows], dtype="datetime64[ns, UTC]"),
+            **{c: pd.Series([getattr(r, c) for r in rows], dtype=object) for c in columns},
+        }
+    ).astype({c: "float64" for c in columns})
+    out_rows: list[dict[str, Any]] = []
+    totals: list[dict[str, Any]] = []
+    if rows:
+        frame["bucket"] = frame["start"].dt.floor(bucket)
+        for (queue, start), group in frame.groupby(["queue", "bucket"], sort=True):
+            out_rows.append(
+                {"queue": queue, "interval_start": start.to_pydatetime(), **_summarize(group)}
+            )
+        for queue, group in frame.groupby("queue", sort=True):
+            totals.append({"queue": queue, **_summarize(group)})
+    return {"interval": _format_bucket(bucket), "rows": out_rows, "totals": totals}
+
+
+def _format_bucket(bucket: pd.Timedelta) -> str:
+    minutes = int(bucket.total_seconds() // 60)
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}min"
+
+
+def forecast_accuracy(job: ForecastJob, actuals: Sequence[HistoryInterval]) -> dict[str, Any]:
+    """The job's forecast against what happened, per interval and overall."""
+    column = "aht_seconds" if job.metric == "aht" else "offered"
+    seen = {r.interval_start: getattr(r, column) for r in actuals}
+    out_rows = []
+    for point in job.points or []:
+        ds = parse_ds(point["ds"])
+        actual = _num(seen.get(ds))
+        out_rows.append(
+            {
+                "ds": ds,
+                "yhat": point["yhat"],
+                "yhat_lower": point["yhat_lower"],
+                "yhat_upper": point["yhat_upper"],
+                "actual": actual,
+                "error": None if actual is None else point["yhat"] - actual,
+            }
+        )
+    matched = [r for r in out_rows if r["actual"] is not None]
+    metrics = accuracy(
+        np.array([r["actual"] for r in matched], dtype=np.float64),
+        np.array([r["yhat"] for r in matched], dtype=np.float64),
+    )
+    return {
+        "forecast_id": job.id,
+        "queue": job.queue,
+        "metric": job.metric,
+        "model": job.model,
+        "intervals": len(out_rows),
+        "matched": len(matched),
+        "wape": metrics["wape"],
+        "mape": metrics["mape"],
+        "rmse": metrics["rmse"],
+        "rows": out_rows,
+    }
+
+
+def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(fields), extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(
+            {
+                k: (v.isoformat().replace("+00:00", "Z") if isinstance(v, datetime) else v)
+                for k, v in row.items()
+            }
+        )
+    return buffer.getvalue()

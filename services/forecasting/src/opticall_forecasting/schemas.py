@@ -1,0 +1,105 @@
+"""Request and response bodies of the forecasting API."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from opticall_common.events import ForecastMetric, SeriesPoint
+
+NonNeg = Field(default=None, ge=0, allow_inf_nan=False)
+
+
+class PredictPoint(BaseModel):
+    ds: datetime
+    yhat: float
+    yhat_lower: float
+    yhat_upper: float
+
+
+class IntervalIn(BaseModel):
+    """One interval of ACD statistics; naive times are taken as UTC."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    queue: str | None = Field(default=None, min_length=1, max_length=128)
+    interval_start: datetime
+    offered: float = Field(ge=0, allow_inf_nan=False)
+    handled: float | None = NonNeg
+    abandoned: float | None = NonNeg
+    aht_seconds: float | None = NonNeg
+    answered_within_sl: float | None = NonNeg
+    asa_seconds: float | None = NonNeg
+
+
+class HistoryIn(BaseModel):
+    queue: str | None = Field(default=None, min_length=1, max_length=128)
+    intervals: list[IntervalIn] = Field(min_length=1, max_length=200_000)
+
+
+class IntervalOut(BaseModel):
+    queue: str
+    interval_start: datetime
+    offered: float
+    handled: float | None
+    abandoned: float | None
+    aht_seconds: float | None
+    answered_within_sl: float | None
+    asa_seconds: float | None
+
+
+class UpsertResult(BaseModel):
+    queues: list[str]
+    upserted: int
+    first: datetime
+    last: datetime
+
+
+class QueueSummary(BaseModel):
+    queue: str
+    intervals: int
+    first: datetime
+    last: datetime
+
+
+class ForecastIn(BaseModel):
+    """A forecast job: stored history of ``queue`` (``metric``), or inline ``history``.
+
+    Unknown fields are ignored, so a ``ForecastRequest`` event's JSON is accepted as it is.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    request_id: str | None = Field(default=None, min_length=1, max_length=128)
+    queue: str | None = Field(default=None, min_length=1, max_length=128)
+    metric: ForecastMetric = ForecastMetric.volume
+    history: list[SeriesPoint] | None = Field(default=None, max_length=200_000)
+    periods: int = Field(default=7, ge=1, le=10_000)
+    freq: str | None = Field(default=None, max_length=16)
+    start: datetime | None = None
+    end: datetime | None = None
+    country: str | None = Field(default=None, min_length=2, max_length=8)
+
+
+JobStatus = Literal["pending", "running", "done", "failed"]
+
+
+class ForecastJobOut(BaseModel):
+    id: str
+    status: JobStatus
+    queue: str | None = None
+    metric: str = "volume"
+    model: str | None = None
+    points: list[PredictPoint] | None = None
+    accuracy: dict[str, Any] | None = None
+    error: str | None = None
+    attempts: int = 0
+    created_at: datetime | None = None
+    completed_at: datetime | None = None
+
+
+class Accepted(BaseModel):
+    id: str
+    status: JobStatus

@@ -1,0 +1,159 @@
+"""Turning a request's points into a clean series: validation, frequency, future timestamps.
+
+Everything here raises ``SeriesError`` naming the offending field, which the API answers as
+422 problem+json. Timestamps are UTC throughout; naive ones are taken as UTC.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pandas.tseries.frequencies import to_offset
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_validator
+
+# Older pandas spellings people still send, mapped to what pandas 3 accepts.
+_FREQ_ALIASES = {"H": "h", "T": "min", "S": "s", "M": "ME", "A": "YE", "Y": "YE"}
+_FREQ_RE = re.compile(r"^(\d*)([A-Za-z][A-Za-z-]*)$")
+
+
+class SeriesError(ValueError):
+    """A request's series or options are unusable; ``field`` says which part."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class PointIn(BaseModel):
+    ds: datetime
+    y: float = Field(allow_inf_nan=False)
+
+    @field_validator("y", mode="before")
+    @classmethod
+    def _no_bool(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            raise ValueError("y must be a number, not a boolean")
+        return value
+
+
+_POINTS = TypeAdapter(list[PointIn])
+_TIMES = TypeAdapter(list[datetime])
+
+
+@dataclass(frozen=True)
+class Series:
+    """Sorted, unique UTC timestamps (naive, in UTC) and finite values."""
+
+    ds: pd.DatetimeIndex
+    y: np.ndarray[Any, np.dtype[np.float64]]
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+def to_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _loc(prefix: str, loc: tuple[int | str, ...]) -> str:
+    out = prefix
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def parse_points(raw: Any, field: str, max_points: int) -> Series:
+    if not isinstance(raw, list):
+        raise SeriesError(field, "must be a list of {ds, y} points")
+    if len(raw) > max_points:
+        raise SeriesError(field, f"too many points: {len(raw)} > {max_points}")
+    try:
+        points = _POINTS.validate_python(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise SeriesError(_loc(field, tuple(err["loc"])), str(err["msg"])) from exc
+    if len(points) < 2:
+        raise SeriesError(field, "at least 2 points are needed")
+    stamps = [to_utc(p.ds).replace(tzinfo=None) for p in points]
+    seen: dict[datetime, int] = {}
+    for i, ts in enumerate(stamps):
+        if ts in seen:
+            raise SeriesError(f"{field}[{i}].ds", f"duplicate timestamp (same as [{seen[ts]}])")
+        seen[ts] = i
+    order = np.argsort(np.array(stamps, dtype="datetime64[ns]"), kind="stable")
+    ds = pd.DatetimeIndex(np.array(stamps, dtype="datetime64[ns]")[order])
+    y = np.array([p.y for p in points], dtype=np.float64)[order]
+    return Series(ds=ds, y=y)
+
+
+def parse_times(raw: Any, field: str, max_periods: int) -> pd.DatetimeIndex:
+    if not isinstance(raw, list) or not raw:
+        raise SeriesError(field, "must be a non-empty list of timestamps")
+    if len(raw) > max_periods:
+        raise SeriesError(field, f"too many timestamps: {len(raw)} > {max_periods}")
+    try:
+        times = _TIMES.validate_python(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise SeriesError(_loc(field, tuple(err["loc"])), str(err["msg"])) from exc
+    stamps = sorted({to_utc(t).replace(tzinfo=None) for t in times})
+    return pd.DatetimeIndex(np.array(stamps, dtype="datetime64[ns]"))
+
+
+def normalize_freq(freq: str, field: str = "freq") -> str:
+    """A pandas offset alias from what the client sent ("D", "1h", "15min", "H", "15T")."""
+    text = freq.strip()
+    match = _FREQ_RE.match(text)
+    if match:
+        count, unit = match.groups()
+        text = count + _FREQ_ALIASES.get(unit, unit)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            offset = to_offset(text)
+    except (ValueError, TypeError, FutureWarning, DeprecationWarning) as exc:
+        raise SeriesError(field, f"unknown frequency {freq!r}") from exc
+    if offset is None:
+        raise SeriesError(field, f"unknown frequency {freq!r}")
+    return str(offset.freqstr)
+
+
+def infer_freq(ds: pd.DatetimeIndex) -> str:
+    """The series' step: pandas' own inference, else the most common gap between points.
+
+    The most common gap (not the median) survives business-hours series whose nights and
+    weekends are simply missing.
+    """
+    if len(ds) >= 3:
+        inferred = pd.infer_freq(ds)
+        # Business-day/hour offsets (B, bh, C...) bake in one calendar; a plain step is safer.
+        if inferred and not inferred.lstrip("0123456789").lower().startswith(("b", "c")):
+            return normalize_freq(inferred)
+    gaps = pd.Series(np.diff(ds.asi8))
+    step = int(gaps[gaps > 0].mode().iloc[0])
+    seconds = step // 1_000_000_000
+    if seconds <= 0:
+        raise SeriesError("ds", "timestamps are too close together to infer a frequency")
+    for unit, size in (("D", 86_400), ("h", 3_600), ("min", 60), ("s", 1)):
+        if seconds % size == 0:
+            return normalize_freq(f"{seconds // size}{unit}")
+    raise SeriesError("ds", "cannot infer a frequency")  # pragma: no cover - "s" always divides
+
+
+def future_index(last: pd.Timestamp, freq: str, periods: int) -> pd.DatetimeIndex:
+    return pd.date_range(start=last, periods=periods + 1, freq=freq)[1:]
+
+
+def step_seconds(freq: str) -> float | None:
+    """Seconds per step for fixed frequencies (None for months, years, business days)."""
+    try:
+        return float(pd.Timedelta(to_offset(freq)).total_seconds())
+    except (ValueError, TypeError):
+        return None
