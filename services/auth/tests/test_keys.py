@@ -1,0 +1,142 @@
+"""Signing keys: RFC 7638 kids, generation and reuse, PEM loading, rotation with a grace period."""
+
+from __future__ import annotations
+
+import base64
+import time
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from opticall_auth.context import LocalTokenVerifier
+from opticall_auth.keys import (
+    KeyConfigError,
+    KeyRing,
+    SigningKey,
+    generate_key_file,
+    load_keyring,
+    private_pem,
+    thumbprint,
+)
+from opticall_common.problems import Problem
+from opticall_common.security import TokenVerifier
+
+
+def _claims(ttl: int = 600) -> dict[str, object]:
+    now = int(time.time())
+    return {
+        "iss": "opticall-auth",
+        "aud": "opticall",
+        "sub": "u",
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl,
+        "typ": "access",
+        "roles": ["agent"],
+    }
+
+
+def _verifier(ring: KeyRing) -> TokenVerifier:
+    # The common verifier, fed the ring's JWKS (and refetching it locally on an unknown kid).
+    return LocalTokenVerifier(ring, "opticall-auth", "opticall")
+
+
+def test_kid_is_the_rfc_7638_thumbprint_from_rfc_8037() -> None:
+    # RFC 8037 appendix A.1 (key) and A.3 (its thumbprint).
+    d = base64.urlsafe_b64decode("nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A=")
+    key = Ed25519PrivateKey.from_private_bytes(d)
+    assert thumbprint(key.public_key()) == "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
+
+
+def test_keys_dir_key_is_generated_once_and_reused(tmp_path: Path) -> None:
+    first = load_keyring(None, tmp_path / "keys", may_generate=True, grace_seconds=60)
+    again = load_keyring(None, tmp_path / "keys", may_generate=True, grace_seconds=60)
+    assert first.signing_kid == again.signing_kid
+    files = list((tmp_path / "keys").glob("*.pem"))
+    assert len(files) == 1
+    assert files[0].stat().st_mode & 0o077 == 0  # private key readable by its owner only
+
+
+def test_no_key_and_no_generation_refuses_with_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(KeyConfigError, match="AUTH_SIGNING_KEYS"):
+        load_keyring(None, tmp_path / "empty", may_generate=False, grace_seconds=60)
+
+
+def test_configured_pems_first_signs_and_all_are_published(tmp_path: Path) -> None:
+    a, b = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    pems = (private_pem(a) + b"\n" + private_pem(b)).decode()
+    ring = load_keyring(pems, tmp_path / "unused", may_generate=False, grace_seconds=0)
+    kids = [k["kid"] for k in ring.jwks()["keys"]]
+    assert kids == [thumbprint(a.public_key()), thumbprint(b.public_key())]
+    assert ring.signing_kid == kids[0]
+    assert not (tmp_path / "unused").exists()  # configured keys: nothing generated
+
+
+@pytest.mark.parametrize(
+    "pem",
+    [
+        "not a key at all",
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----",
+        ec.generate_private_key(ec.SECP256R1())
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode(),
+    ],
+    ids=["no-pem", "broken-pem", "not-ed25519"],
+)
+def test_unusable_configured_keys_are_refused(pem: str, tmp_path: Path) -> None:
+    with pytest.raises(KeyConfigError):
+        load_keyring(pem, tmp_path, may_generate=True, grace_seconds=0)
+
+
+def test_jwks_members_are_okp_ed25519_eddsa_sig(tmp_path: Path) -> None:
+    ring = load_keyring(None, tmp_path, may_generate=True, grace_seconds=0)
+    (jwk,) = ring.jwks()["keys"]
+    assert jwk["kty"] == "OKP" and jwk["crv"] == "Ed25519"
+    assert jwk["alg"] == "EdDSA" and jwk["use"] == "sig"
+    assert "d" not in jwk  # never the private part
+
+
+async def test_rotation_newest_signs_old_stays_valid_for_the_grace_period(
+    tmp_path: Path,
+) -> None:
+    keys = tmp_path / "keys"
+    t0 = time.time() - 1000
+    generate_key_file(keys, now=t0)
+    old_ring = load_keyring(None, keys, may_generate=False, grace_seconds=300)
+    old_token = old_ring.sign(_claims())
+
+    rotated_at = time.time() - 10
+    generate_key_file(keys, now=rotated_at)
+    clock = [time.time()]
+    loaded = load_keyring(None, keys, may_generate=False, grace_seconds=300)
+    ring = KeyRing(loaded.keys, 300, clock=lambda: clock[0])
+    assert ring.signing_kid != old_ring.signing_kid  # the newest key signs
+    new_token = ring.sign(_claims())
+
+    # Within the grace period both keys are published: tokens of either verify.
+    assert [k["kid"] for k in ring.jwks()["keys"]] == [ring.signing_kid, old_ring.signing_kid]
+    verifier = _verifier(ring)
+    assert (await verifier.verify(old_token)).username == "u"
+    assert (await verifier.verify(new_token)).username == "u"
+
+    # After it, the old key is gone from the JWKS and its tokens fail.
+    clock[0] = rotated_at + 301
+    assert [k["kid"] for k in ring.jwks()["keys"]] == [ring.signing_kid]
+    later = _verifier(ring)
+    assert (await later.verify(new_token)).username == "u"
+    with pytest.raises(Problem) as err:
+        await later.verify(old_token)
+    assert err.value.status == 401
+
+
+def test_explicit_keys_have_no_expiry() -> None:
+    a, b = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    ring = KeyRing([SigningKey(a), SigningKey(b)], 0, clock=lambda: 1e12)
+    assert len(ring.jwks()["keys"]) == 2
