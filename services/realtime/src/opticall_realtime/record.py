@@ -8,8 +8,12 @@ tuple (about 150 bytes) plus its strings, and state/adherence strings are shared
 Ordering rule: an event wins when its ``(timestamp, event_id)`` is greater than the record's.
 A duplicate therefore compares equal and changes nothing, a late event compares lower and
 changes nothing, and two events with the same timestamp resolve the same way whatever order
-they arrive in. No window of recent ids is needed. ``since`` is when the current state began:
-an event repeating the current state (a heartbeat) keeps it.
+they arrive in. No window of recent ids is needed.
+
+``since`` is the timestamp of the newest event, i.e. when the reported state began. Keeping
+the older ``since`` for an event that repeats the current state would make the result depend
+on arrival order (the events in between may still be on their way), so a heartbeat should be
+stamped with the state's start time (the Amazon Connect adapter does so) or not sent.
 """
 
 from __future__ import annotations
@@ -99,12 +103,11 @@ def fold_event(rec: AgentRecord | None, event: AgentEvent) -> AgentRecord | None
         )
     if not newer(ts, event.event_id, rec):
         return None
-    since = rec.since if state == rec.state else ts
     # ACDs often omit the queue on non-call events; the agent stays in its last known queue.
     queue = event.queue if event.queue is not None else rec.queue
     return rec._replace(
         state=state,
-        since=since,
+        since=ts,
         ts=ts,
         event_id=event.event_id,
         queue=queue,
