@@ -140,3 +140,18 @@ def test_explicit_keys_have_no_expiry() -> None:
     a, b = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
     ring = KeyRing([SigningKey(a), SigningKey(b)], 0, clock=lambda: 1e12)
     assert len(ring.jwks()["keys"]) == 2
+
+
+def test_rotate_command_adds_a_newer_signing_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from opticall_auth.keys import main
+
+    keys = tmp_path / "keys"
+    generate_key_file(keys, now=time.time() - 60)
+    before = load_keyring(None, keys, may_generate=False, grace_seconds=3600)
+    main(["rotate", "--dir", str(keys)])
+    assert "restart auth" in capsys.readouterr().out
+    after = load_keyring(None, keys, may_generate=False, grace_seconds=3600)
+    assert after.signing_kid != before.signing_kid
+    assert before.signing_kid in [k["kid"] for k in after.jwks()["keys"]]  # in its grace period
