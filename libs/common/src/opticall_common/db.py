@@ -19,7 +19,16 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+def normalise_url(url: str) -> str:
+    """``postgresql://`` means psycopg 3 to SQLAlchemy 2.1; we ship psycopg2 (psycopg2-binary)."""
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            return "postgresql+psycopg2://" + url.removeprefix(scheme)
+    return url
+
+
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Engine:
+    url = normalise_url(url)
     if is_sqlite(url):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -74,6 +83,6 @@ def run_migrations(script_location: Path, url: str, version_table: str) -> None:
 
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location))
-    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
     cfg.attributes["version_table"] = version_table
     command.upgrade(cfg, "head")
