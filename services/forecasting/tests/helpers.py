@@ -12,7 +12,9 @@ DATA = Path(__file__).parent / "data" / "pyworkforce_15min.csv"
 
 def real_frame() -> pd.DataFrame:
     frame = pd.read_csv(DATA)
-    return pd.DataFrame({"ds": pd.to_datetime(frame["tc"]), "y": frame["call_volume"].astype(float)})
+    return pd.DataFrame(
+        {"ds": pd.to_datetime(frame["tc"]), "y": frame["call_volume"].astype(float)}
+    )
 
 
 def stamps(start: str, periods: int, freq: str) -> np.ndarray:  # type: ignore[type-arg]

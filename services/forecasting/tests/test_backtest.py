@@ -72,7 +72,9 @@ def test_real_data_choice_beats_prophet_in_its_own_backtest() -> None:
     frame = helpers.real_frame().iloc[: 96 * 21]
     ds = frame["ds"].to_numpy(dtype="datetime64[ns]")
     future = ds[-1] + np.arange(1, 97) * np.timedelta64(15, "m")
-    spec = FitSpec(ds=ds, y=frame["y"].to_numpy(), future=future, step=900.0, uncertainty_samples=50)
+    spec = FitSpec(
+        ds=ds, y=frame["y"].to_numpy(), future=future, step=900.0, uncertainty_samples=50
+    )
     outcome = choose_and_forecast(spec, 2, 96)
     best = outcome.candidates[outcome.model]["wape"]
     assert best is not None

@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,7 +36,16 @@ def _import_statsforecast() -> None:
         logging.getLogger(__name__).exception("statsforecast warm-up failed")
 
 
+def _exit_with_parent(parent: int) -> None:
+    # A SIGKILLed service cannot shut its pool down; its workers would linger forever.
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
 def _init_worker(warm_statsforecast: bool) -> None:
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
     quiet_logs()
     ds = np.arange("2025-01-01", "2025-01-03", np.timedelta64(1, "h"), dtype="datetime64[ns]")
     y = np.abs(np.sin(np.arange(len(ds)))) * 10

@@ -1,0 +1,173 @@
+"""The forecasting service through the gateway, against real Kafka and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import signal
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from tests.integration.suite import Suite
+
+DATA = Path(__file__).resolve().parents[3] / "services" / "forecasting" / "tests" / "data"
+SEED = [{"ds": "2025-01-01", "y": 150}, {"ds": "2025-01-02", "y": 170}]
+
+
+@pytest.fixture(scope="module")
+def staff(suite: Suite) -> httpx.Client:
+    with suite.client(suite.admin_token()) as client:
+        client.timeout = httpx.Timeout(120)
+        yield client  # type: ignore[misc]
+
+
+def real_csv(days: int | None = None) -> str:
+    text = (DATA / "pyworkforce_15min.csv").read_text()
+    if days is None:
+        return text
+    return "\n".join(text.splitlines()[: days * 96 + 1]) + "\n"
+
+
+def upload(staff: httpx.Client, queue: str, days: int | None = None) -> httpx.Response:
+    return staff.post(
+        "/history/upload",
+        params={"queue": queue},
+        content=real_csv(days),
+        headers={"content-type": "text/csv"},
+    )
+
+
+def wait_job(staff: httpx.Client, job_id: str, timeout: float = 300) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        resp = staff.get(f"/forecasts/{job_id}")
+        if resp.status_code == 200:
+            body = resp.json()
+            if body["status"] in ("done", "failed"):
+                return body
+        time.sleep(1)
+    raise AssertionError(f"job {job_id} did not finish: {body}")
+
+
+async def results_for(bootstrap: str, topic: str, key: str, timeout: float = 60) -> list[Any]:
+    consumer = AIOKafkaConsumer(
+        topic,
+        bootstrap_servers=bootstrap,
+        group_id=f"it-{uuid.uuid4().hex[:8]}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    found: list[Any] = []
+    try:
+        deadline = time.monotonic() + timeout
+        while not found and time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=1000)
+            for records in batches.values():
+                found += [json.loads(r.value) for r in records if r.key and r.key.decode() == key]
+    finally:
+        await consumer.stop()
+    return found
+
+
+def test_seed_example_through_the_gateway(staff: httpx.Client) -> None:
+    resp = staff.post("/predict", json=SEED)
+    assert resp.status_code == 200, resp.text
+    rows = resp.json()
+    assert len(rows) == 7
+    assert rows[0]["ds"].startswith("2025-01-03")
+    assert all(math.isfinite(r["yhat"]) and r["yhat_lower"] <= r["yhat_upper"] for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("body", "query", "field"),
+    [
+        ([{"ds": "2025-01-01", "y": 1}], "", "body"),
+        ([{"ds": "2025-01-01", "y": 1}, {"ds": "2025-01-01", "y": 2}], "", "body[1].ds"),
+        ([{"ds": "2025-13-01", "y": 1}, {"ds": "2025-01-01", "y": 2}], "", "body[0].ds"),
+        ([{"ds": "2025-01-01", "y": "abc"}, {"ds": "2025-01-02", "y": 2}], "", "body[0].y"),
+        (SEED, "?periods=1000000", "periods"),
+    ],
+)
+def test_bad_predict_input_is_422(staff: httpx.Client, body: Any, query: str, field: str) -> None:
+    resp = staff.post("/predict" + query, json=body)
+    assert resp.status_code == 422, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert resp.json()["errors"][0]["field"] == field
+
+
+def test_predict_refuses_agents(suite: Suite) -> None:
+    with suite.client(suite.user_token("agent")) as client:
+        assert client.post("/predict", json=SEED).status_code == 403
+
+
+def test_forecast_job_end_to_end(suite: Suite, staff: httpx.Client, kafka_bootstrap: str) -> None:
+    queue = f"sales-{uuid.uuid4().hex[:6]}"
+    resp = upload(staff, queue)
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["upserted"] == 2976
+    assert any(q["queue"] == queue for q in staff.get("/history/queues").json())
+    request_id = f"it-{uuid.uuid4().hex}"
+    body = {"request_id": request_id, "queue": queue, "periods": 96}
+    resp = staff.post("/forecasts", json=body)
+    assert resp.status_code == 202, resp.text
+    assert resp.json()["id"] == request_id
+    job = wait_job(staff, request_id)
+    assert job["status"] == "done", job
+    assert len(job["points"]) == 96
+    assert job["points"][0]["ds"].startswith("2023-04-01T00:00")
+    assert all(p["yhat"] >= 0 for p in job["points"])
+    assert job["accuracy"]["model"] == job["model"]
+    assert set(job["accuracy"]["candidates"]) >= {"prophet", "seasonal_naive_weekly", "mstl"}
+    # Idempotent: the same request id is the same job.
+    again = staff.post("/forecasts", json=body)
+    assert again.status_code == 202 and again.json() == {"id": request_id, "status": "done"}
+    results = asyncio.run(
+        results_for(kafka_bootstrap, suite.topic_prefix + "forecast-results", request_id)
+    )
+    assert results and results[0]["status"] == "done" and len(results[0]["points"]) == 96
+    report = staff.get("/reports/service-level", params={"queue": queue, "interval": "1d"})
+    assert report.status_code == 200
+    assert len(report.json()["rows"]) == 31
+    assert sum(r["offered"] for r in report.json()["rows"]) == pytest.approx(
+        sum(int(line.split(",")[1]) for line in real_csv().splitlines()[1:])
+    )
+
+
+def test_killed_worker_leaves_the_job_to_be_redone(suite: Suite, staff: httpx.Client) -> None:
+    devstack = sys.modules["devstack"]
+    queue = f"kill-{uuid.uuid4().hex[:6]}"
+    assert upload(staff, queue).status_code == 200
+    request_id = f"kill-{uuid.uuid4().hex}"
+    # A week ahead from a month of 15-minute data: the backtests keep the worker busy a while.
+    resp = staff.post("/forecasts", json={"request_id": request_id, "queue": queue, "periods": 672})
+    assert resp.status_code == 202, resp.text
+    deadline = time.monotonic() + 120
+    status = "pending"
+    while time.monotonic() < deadline:
+        status = staff.get(f"/forecasts/{request_id}").json()["status"]
+        if status != "pending":
+            break
+        time.sleep(0.2)
+    assert status == "running", f"job never started running ({status})"
+    suite.stack.stop("forecasting", sig=signal.SIGKILL)
+    try:
+        job = staff.get(f"/forecasts/{request_id}")
+        assert job.status_code in (502, 503, 504)  # the gateway cannot reach it now
+    finally:
+        env = devstack.service_env(suite.stack.ports, suite.env)
+        devstack.start_service(suite.stack, "forecasting", env)
+        devstack.wait_healthy(suite.stack, "forecasting", timeout=180)
+    job = wait_job(staff, request_id, timeout=400)
+    assert job["status"] == "done", job
+    assert job["attempts"] >= 2
+    assert len(job["points"]) == 672
