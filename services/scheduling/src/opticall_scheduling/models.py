@@ -71,8 +71,9 @@ class Shift(Base):
     # (agent_id WITH =, tstzrange(start_at, end_at) WITH &&). It is not declared here because
     # SQLite cannot express it; there the service checks inside BEGIN IMMEDIATE instead.
     __table_args__ = (
-        Index("ix_shifts_agent_start", "agent_id", "start_at"),
-        Index("ix_shifts_start_id", "start_at", "id"),
+        # end_at last: the overlap filter is checked on index entries (migration 0002).
+        Index("ix_shifts_agent_start_id_end", "agent_id", "start_at", "id", "end_at"),
+        Index("ix_shifts_start_id_end", "start_at", "id", "end_at"),
         CheckConstraint("end_at > start_at", name="shifts_end_after_start"),
     )
 

@@ -1,0 +1,346 @@
+"""Scheduling benchmark: the real service process against bare SQL on the same PostgreSQL.
+
+* ``POST /shifts`` per second (auth, validation, agent and overlap checks, insert, outbox row,
+  one transaction per shift, with the relay publishing to Kafka) against a bare SQLAlchemy
+  INSERT of the same rows, one transaction each, at the same concurrency, into a second
+  database with the same schema.
+* ``GET /shifts`` p95 latency with 100,000 shifts stored (agent windows and whole-floor pages
+  of 100) against the same SQL statement (``shifts_query``) run bare on the same data.
+
+Needs ``DATABASE_URL`` (PostgreSQL; ``make bench`` sets it) and Kafka at
+``KAFKA_BOOTSTRAP_SERVERS``. Prints the JSON lines of bench/run.py's contract on stdout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import aiohttp
+from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy.engine import make_url
+
+from opticall_common.db import run_migrations
+from opticall_common.testing import TokenFactory
+from opticall_scheduling.database import MIGRATIONS, VERSION_TABLE
+from opticall_scheduling.models import Agent, Shift
+from opticall_scheduling.shifts.service import shifts_query
+
+POSTS = int(os.environ.get("BENCH_SCHEDULING_POSTS", "2000"))
+CONCURRENCY = int(os.environ.get("BENCH_SCHEDULING_CONCURRENCY", "16"))
+STORED = int(os.environ.get("BENCH_SCHEDULING_STORED", "100000"))
+QUERIES = int(os.environ.get("BENCH_SCHEDULING_QUERIES", "400"))
+AGENTS = 500
+DAY0 = datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def log(*args: object) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve_jwks(jwks: dict[str, Any]) -> ThreadingHTTPServer:
+    body = json.dumps(jwks).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def wait_ready(url: str, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.3)
+
+
+def emit(metric: str, value: float, baseline: float, name: str, target: str, ok: bool) -> None:
+    line = {
+        "benchmark": "scheduling",
+        "metric": metric,
+        "value": round(value, 3),
+        "baseline": round(baseline, 3),
+        "baseline_name": name,
+        "ratio": round(value / baseline, 3) if baseline else None,
+        "target": target,
+        "ok": ok,
+    }
+    print(json.dumps(line), flush=True)
+
+
+def shift_rows(count: int, agents: int, first_day: int = 0) -> list[dict[str, Any]]:
+    """``count`` non-overlapping 8-hour shifts, round-robin over agents, day by day."""
+    rows = []
+    for i in range(count):
+        start = DAY0 + timedelta(days=first_day + i // agents, hours=8)
+        rows.append(
+            {"agent_id": f"a{i % agents:04d}", "start": start, "end": start + timedelta(hours=8)}
+        )
+    return rows
+
+
+def percentile(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(len(values) * q))]
+
+
+# -- POST /shifts -------------------------------------------------------------------------
+async def post_all(base: str, token: str, rows: list[dict[str, Any]]) -> float:
+    queue = list(reversed(rows))
+    failures: list[str] = []
+    connector = aiohttp.TCPConnector(limit=CONCURRENCY)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(base, connector=connector, headers=headers) as session:
+
+        async def worker() -> None:
+            while queue:
+                row = queue.pop()
+                body = {**row, "start": row["start"].isoformat(), "end": row["end"].isoformat()}
+                async with session.post("/shifts", json=body) as resp:
+                    await resp.read()
+                    if resp.status != 201:
+                        failures.append(f"{resp.status} {await resp.text()}")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        took = time.perf_counter() - started
+    if failures:
+        raise SystemExit(f"{len(failures)} POST /shifts failed, e.g. {failures[0]}")
+    return len(rows) / took
+
+
+def bare_inserts(engine: Engine, rows: list[dict[str, Any]]) -> float:
+    def one(row: dict[str, Any]) -> None:
+        with engine.begin() as conn:
+            conn.execute(
+                insert(Shift).values(
+                    id=uuid.uuid4().hex,
+                    agent_id=row["agent_id"],
+                    start_at=row["start"],
+                    end_at=row["end"],
+                    activity="work",
+                    activities=[],
+                    created_at=datetime.now(UTC),
+                    updated_at=datetime.now(UTC),
+                )
+            )
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        list(pool.map(one, rows))
+    return len(rows) / (time.perf_counter() - started)
+
+
+# -- GET /shifts ----------------------------------------------------------------------------
+def bulk_load(engine: Engine, count: int, first_day: int) -> None:
+    rows = shift_rows(count, AGENTS, first_day)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        for i in range(0, len(rows), 5000):
+            conn.execute(
+                insert(Shift),
+                [
+                    {
+                        "id": uuid.uuid4().hex,
+                        "agent_id": r["agent_id"],
+                        "start_at": r["start"],
+                        "end_at": r["end"],
+                        "activity": "work",
+                        "queue": "sales" if j % 2 else "support",
+                        "activities": [],
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for j, r in enumerate(rows[i : i + 5000])
+                ],
+            )
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("ANALYZE shifts"))
+
+
+def queries(days: int, count: int) -> list[dict[str, str]]:
+    rng = random.Random(7)
+    out = []
+    for i in range(count):
+        start = DAY0 + timedelta(days=rng.randrange(days - 7))
+        window = {"start": start.isoformat(), "end": (start + timedelta(days=7)).isoformat()}
+        if i % 2:
+            window["agent_id"] = f"a{rng.randrange(AGENTS):04d}"
+        out.append({**window, "limit": "100"})
+    return out
+
+
+def raw_latencies(engine: Engine, params: list[dict[str, str]]) -> list[float]:
+    out = []
+    with engine.connect() as conn:
+        for p in params:
+            # Exactly the statement the service runs for this request (page size + 1).
+            query = shifts_query(
+                agent_id=p.get("agent_id"),
+                start=datetime.fromisoformat(p["start"]),
+                end=datetime.fromisoformat(p["end"]),
+                limit=int(p["limit"]) + 1,
+            )
+            t0 = time.perf_counter()
+            conn.execute(query).all()
+            out.append(time.perf_counter() - t0)
+    return out
+
+
+async def api_latencies(base: str, token: str, params: list[dict[str, str]]) -> list[float]:
+    out = []
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(base, headers=headers) as session:
+        for p in params:
+            t0 = time.perf_counter()
+            async with session.get("/shifts", params=p) as resp:
+                await resp.read()
+                assert resp.status == 200, await resp.text()
+            out.append(time.perf_counter() - t0)
+    return out
+
+
+def main() -> int:
+    base_url = os.environ.get("DATABASE_URL")
+    if not base_url or not base_url.startswith("postgresql"):
+        raise SystemExit("DATABASE_URL must point at PostgreSQL (make bench sets it)")
+    run = uuid.uuid4().hex[:8]
+    names = {"svc": f"bench_sched_{run}", "raw": f"bench_sched_raw_{run}"}
+    admin = create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        for name in names.values():
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    urls = {
+        k: make_url(base_url).set(database=v).render_as_string(hide_password=False)
+        for k, v in names.items()
+    }
+    factory = TokenFactory()
+    token = factory.token(sub="bench", roles=("admin",), ttl=3600)
+    jwks = serve_jwks(factory.jwks())
+    port = free_port()
+    env = {
+        **os.environ,
+        "OPTICALL_ENV": "test",
+        "LOG_LEVEL": "WARNING",
+        "SCHEDULING_DATABASE_URL": urls["svc"],
+        "SCHEDULING_PORT": str(port),
+        "JWKS_URL": f"http://127.0.0.1:{jwks.server_port}/",
+        "KAFKA_TOPIC_PREFIX": f"bench{run}.",
+    }
+    env.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "opticall_scheduling"], env=env, stdout=sys.stderr, stderr=sys.stderr
+    )
+    base = f"http://127.0.0.1:{port}"
+    engines = {k: create_engine(u, pool_size=CONCURRENCY) for k, u in urls.items()}
+    try:
+        run_migrations(MIGRATIONS, urls["raw"], VERSION_TABLE)
+        wait_ready(f"{base}/readyz")
+        agents = [{"agent_id": f"a{i:04d}", "name": f"Agent {i}"} for i in range(AGENTS)]
+        now = datetime.now(UTC)
+        for engine in engines.values():
+            with engine.begin() as conn:
+                conn.execute(
+                    insert(Agent),
+                    [
+                        {
+                            **a,
+                            "queues": [],
+                            "skills": [],
+                            "timezone": "UTC",
+                            "active": True,
+                            "created_at": now,
+                            "updated_at": now,
+                        }
+                        for a in agents
+                    ],
+                )
+        # Warm both sides (connections, caches) on rows outside the measured range.
+        warm = shift_rows(200, AGENTS, first_day=-10)
+        asyncio.run(post_all(base, token, warm))
+        bare_inserts(engines["raw"], warm)
+
+        rows = shift_rows(POSTS, AGENTS)
+        baseline = bare_inserts(engines["raw"], rows)
+        service = asyncio.run(post_all(base, token, rows))
+        log(f"POST /shifts {service:.0f}/s, bare INSERT {baseline:.0f}/s")
+        emit(
+            "POST /shifts per s",
+            service,
+            baseline,
+            "bare SQLAlchemy INSERT per s",
+            ">= 0.2",
+            service / baseline >= 0.2,
+        )
+
+        days_used = -(-POSTS // AGENTS)
+        extra = max(0, STORED - POSTS - len(warm))
+        bulk_load(engines["svc"], extra, first_day=days_used)
+        total_days = days_used + -(-extra // AGENTS)
+        params = queries(total_days, QUERIES)
+        asyncio.run(api_latencies(base, token, params[:50]))
+        raw_latencies(engines["svc"], params[:50])
+        api = percentile(asyncio.run(api_latencies(base, token, params)), 0.95) * 1000
+        raw = percentile(raw_latencies(engines["svc"], params), 0.95) * 1000
+        log(f"GET /shifts p95 {api:.2f} ms, raw SQL p95 {raw:.2f} ms, {STORED} shifts stored")
+        emit(
+            f"GET /shifts p95 ms ({STORED // 1000}k shifts)",
+            api,
+            raw,
+            "raw SQL query p95 ms",
+            "<= 10 ms added",
+            api - raw <= 10.0,
+        )
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        for engine in engines.values():
+            engine.dispose()
+        jwks.shutdown()
+        with admin.connect() as conn:
+            for name in names.values():
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
