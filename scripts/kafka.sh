@@ -11,8 +11,9 @@
 # State lives in <checkout>/.local/kafka (git-ignored): libs/ (jars), data/
 # (topics survive restarts), server.properties, broker.log, broker.pid.
 # Environment: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP (768m),
-# KAFKA_NUM_PARTITIONS (3). If KAFKA_BOOTSTRAP_SERVERS points elsewhere, that
-# broker is used and nothing is started or stopped.
+# KAFKA_NUM_PARTITIONS (3), KAFKA_HOME_DIR (state dir, default <checkout>/.local/kafka).
+# If KAFKA_BOOTSTRAP_SERVERS points elsewhere, that broker is used and nothing is
+# started or stopped.
 set -euo pipefail
 
 KAFKA_VERSION=4.1.1 # keep in step with scripts/kafka/pom.xml
@@ -20,8 +21,10 @@ SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 # The checkout root is the script's parent, not `git rev-parse`: this works in
 # a copy without .git too.
 ROOT="$(dirname "$SCRIPTS")"
-HOME_DIR="$ROOT/.local/kafka"
-LIBS="$HOME_DIR/libs"
+# KAFKA_HOME_DIR puts a second, private broker's state elsewhere (e.g. a temp dir for fault
+# tests, with its own KAFKA_PORT / KAFKA_CONTROLLER_PORT); the jars stay shared.
+HOME_DIR="${KAFKA_HOME_DIR:-$ROOT/.local/kafka}"
+LIBS="$ROOT/.local/kafka/libs"
 DATA="$HOME_DIR/data"
 CONF="$HOME_DIR/server.properties"
 LOG="$HOME_DIR/broker.log"

@@ -12,6 +12,7 @@
 # opticall_scheduling, opticall_forecasting, opticall_realtime and opticall_test.
 # It is tuned for tests, not for durability: fsync, full_page_writes and
 # synchronous_commit are off. If DATABASE_URL points elsewhere, nothing is started.
+# PG_HOME_DIR (default <checkout>/.local/postgres) holds the cluster's files instead.
 #
 # The port. It comes from PGPORT_OPTICALL alone, not from the checkout, so the
 # URLs stay predictable. Two checkouts on one machine therefore meet on one
@@ -68,6 +69,9 @@ choose_base() {
   # .local, when the postgres user cannot reach into the checkout (e.g. it is
   # under /root) or when the path is too long for a unix socket (107 bytes).
   local want="$ROOT/.local/postgres" alt
+  # PG_HOME_DIR: a second, private cluster elsewhere (e.g. a temp dir for fault tests, with its
+  # own PGPORT_OPTICALL); the caller makes sure the postgres user can reach it.
+  if [[ -n "${PG_HOME_DIR:-}" ]]; then BASE="$PG_HOME_DIR"; mkdir -p "$BASE"; return; fi
   alt="/var/tmp/opticall-pg-$(printf %s "$ROOT" | sha256sum | cut -c1-12)"
   if [[ -L "$want" ]]; then BASE="$alt"; return; fi
   BASE="$want"
