@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
+from services.scheduling.tests.conftest import make_settings
+
+from opticall_common.testing import TokenFactory
+from opticall_scheduling.main import create_app
 
 
 def test_create_get_list_patch_delete(client: TestClient) -> None:
@@ -53,3 +57,15 @@ def test_agents_need_staff_role(client: TestClient, as_role: Callable[..., dict[
     assert client.get("/agents", headers=as_role("agent", agent_id="a-1")).status_code == 403
     assert client.get("/agents", headers={"Authorization": ""}).status_code == 401
     assert client.get("/agents", headers=as_role("admin")).status_code == 200
+
+
+def test_database_outage_is_503_problem(tokens: TokenFactory) -> None:
+    settings = make_settings(
+        "postgresql+psycopg2://nobody:x@127.0.0.1:9/none", run_migrations=False
+    )
+    app = create_app(settings)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        app.state.res.verifier.set_keys(tokens.jwks())
+        resp = client.get("/agents", headers={"Authorization": f"Bearer {tokens.token()}"})
+    assert resp.status_code == 503
+    assert resp.headers["content-type"].startswith("application/problem+json")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi import FastAPI
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from opticall_common.db import transaction
+from opticall_scheduling.errors import ShiftOverlap
 from opticall_scheduling.models import OutboxRecord
 from opticall_scheduling.shifts.schemas import ShiftCreate
 from opticall_scheduling.shifts.service import create_shifts
@@ -256,3 +258,27 @@ def test_deleting_an_agent_deletes_its_shifts_with_events(
     assert client.delete("/agents/a-1").status_code == 204
     assert client.get("/shifts").json()["items"] == []
     assert [e["op"] for e in outbox(app)] == ["created", "deleted"]
+
+
+def test_concurrent_overlapping_creates_exactly_one_wins(
+    client: TestClient, agents: list[str]
+) -> None:
+    """PostgreSQL: the exclusion constraint; SQLite: the check inside BEGIN IMMEDIATE."""
+    app: FastAPI = client.app  # type: ignore[assignment]
+
+    def attempt(i: int) -> str:
+        item = ShiftCreate.model_validate(
+            shift("a-1", f"2026-03-02T08:{i:02d}:00Z", f"2026-03-02T12:{i:02d}:00Z")
+        )
+        try:
+            with transaction(app.state.res.sessions) as session:
+                create_shifts(session, [item], "tester")
+        except ShiftOverlap:
+            return "overlap"
+        return "created"
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        results = list(pool.map(attempt, range(10)))
+    assert sorted(results) == ["created"] + ["overlap"] * 9
+    assert len(client.get("/shifts").json()["items"]) == 1
+    assert len(outbox(app)) == 1

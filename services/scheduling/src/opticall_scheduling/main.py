@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from sqlalchemy.exc import OperationalError
 
 from opticall_common.app import create_service_app
 from opticall_common.db import run_migrations
+from opticall_common.problems import problem_response
 from opticall_common.resources import open_resources
 from opticall_scheduling.agents.api import router as agents_router
 from opticall_scheduling.config import Settings, get_settings
@@ -22,6 +25,16 @@ from opticall_scheduling.schedules.api import router as schedules_router
 from opticall_scheduling.shifts.api import router as shifts_router
 from opticall_scheduling.shifts.service import MAX_LENGTH_INFO
 from opticall_scheduling.staffing.api import router as staffing_router
+
+log = logging.getLogger(__name__)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> Response:
+    # A lost or refused database connection is an outage, not a bug: 503 invites a retry.
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        503, "the database is unavailable; try again shortly", instance=request.url.path
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "scheduling", settings, lifespan=lifespan, checks=lambda: app.state.res.checks()
     )
     app.state.settings = settings
+    app.add_exception_handler(OperationalError, _database_unavailable)
     app.include_router(agents_router)
     app.include_router(shifts_router)
     app.include_router(staffing_router)
