@@ -3,6 +3,7 @@ PromQL (alert rules, dashboards). Also used by tests/integration/deploy."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import subprocess
@@ -43,17 +44,20 @@ def tool(name: str) -> str:
     return paths[name]
 
 
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
-def _build(path: str) -> tuple[str, ...]:
+def _build(path: str) -> tuple[dict[str, Any], ...]:
     out = subprocess.run(
         [tool("kustomize"), "build", path], check=True, capture_output=True, text=True, timeout=120
     ).stdout
-    return tuple(yaml.safe_dump(d) for d in yaml.safe_load_all(out) if d)
+    return tuple(d for d in yaml.load_all(out, Loader=_Loader) if d)
 
 
 def build(path: Path) -> list[dict[str, Any]]:
     """``kustomize build`` of a folder, as a fresh list of objects (callers may mutate it)."""
-    return [yaml.safe_load(d) for d in _build(str(path))]
+    return copy.deepcopy(list(_build(str(path))))
 
 
 def load_yaml_docs(path: Path) -> list[dict[str, Any]]:

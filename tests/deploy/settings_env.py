@@ -13,7 +13,10 @@ _OURS = ("OPTICALL_", "KAFKA_", "JWKS_", "JWT_", "LOG_", "DATABASE_URL")
 
 def load_settings(service: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
     """``opticall_<service>.config.Settings`` as the container would see ``env``."""
-    prefixes = (*_OURS, *(f"{s}_" for s in ("AUTH", "GATEWAY", "SCHEDULING", "FORECASTING", "REALTIME")))
+    prefixes = (
+        *_OURS,
+        *(f"{s}_" for s in ("AUTH", "GATEWAY", "SCHEDULING", "FORECASTING", "REALTIME")),
+    )
     for key in list(os.environ):
         if key.startswith(prefixes):
             monkeypatch.delenv(key)

@@ -63,7 +63,9 @@ def validate_core(objs: list[dict[str, Any]]) -> list[str]:
             try:
                 validator = _validator(version, obj["kind"], obj["apiVersion"])
             except kubernetes_validate.SchemaNotFoundError:
-                errors.append(f"{obj['apiVersion']} {obj['kind']}: no schema in Kubernetes {version}")
+                errors.append(
+                    f"{obj['apiVersion']} {obj['kind']}: no schema in Kubernetes {version}"
+                )
                 continue
             for exc in validator.iter_errors(obj):
                 where = "/".join(str(p) for p in exc.path)
