@@ -21,6 +21,8 @@ have_kustomize() {
 }
 
 install_kustomize() {
+  # The Go toolchain's usual home, for shells (CI) that do not have it on PATH.
+  command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
   command -v go >/dev/null 2>&1 || { echo "tools.sh: Go is needed to install kustomize" >&2; exit 1; }
   local tmp
   tmp="$(mktemp -d "$BIN/.kustomize.XXXXXX")"

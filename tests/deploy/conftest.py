@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.deploy.manifests import K8S, OVERLAYS, build
+from tests.deploy.manifests import K8S, OVERLAYS, build, tool
 
 
 @pytest.fixture(params=OVERLAYS)
@@ -17,3 +17,10 @@ def overlay(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def objs(overlay: str) -> list[dict[str, Any]]:
     return build(K8S / "overlays" / overlay)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Install kustomize (minutes on a cold Go cache) before any test runs, so that no single
+    # test's timeout pays for it. A failed install fails the run: nothing is skipped.
+    if any("tests/deploy" in str(item.path) for item in session.items):
+        tool("kustomize")
