@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
 
+from opticall_common.app import ORJSONResponse
 from opticall_forecasting.deps import Pool, SettingsDep, Staff, unprocessable
 from opticall_forecasting.fitting import fit_prophet
 from opticall_forecasting.predict import Limits, build_spec, rows
@@ -37,7 +38,7 @@ async def predict(
     country: Annotated[
         str | None, Query(max_length=8, description="Holidays of this country (ISO code)")
     ] = None,
-) -> list[dict[str, Any]]:
+) -> ORJSONResponse:
     limits = Limits(
         max_points=settings.max_points,
         max_periods=settings.max_periods,
@@ -49,4 +50,5 @@ async def predict(
     except SeriesError as exc:
         raise unprocessable(exc) from exc
     forecast = await pool.run(fit_prophet, spec)
-    return rows(spec, forecast)
+    # Rows are built finite and typed already: skip FastAPI's response re-validation.
+    return ORJSONResponse(rows(spec, forecast))
