@@ -113,5 +113,7 @@ def signed_in(page: Page, supervisor: Credentials) -> Page:
 def screenshot(page: Page, name: str) -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
+    # From the top, so the sticky header sits where a person sees it.
+    page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=True)
     return path

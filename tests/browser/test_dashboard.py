@@ -96,10 +96,10 @@ def test_live_board_shows_an_agent_change_state(signed_in: Page, suite: Suite) -
     expect(card).to_have_class(re.compile(r"\bstate-on_call\b"))
 
     # Filters: by state hides the agent, by its queue shows it again.
-    page.get_by_label("State").select_option("break")
+    page.get_by_label("State", exact=True).select_option("break")
     expect(card).to_have_count(0)
-    page.get_by_label("State").select_option("")
-    page.get_by_label("Queue").select_option("sales")
+    page.get_by_label("State", exact=True).select_option("")
+    page.get_by_label("Queue", exact=True).select_option("sales")
     expect(card).to_be_visible()
     screenshot(page, "02-live-board")
 
@@ -177,7 +177,7 @@ def test_upload_history_run_a_forecast_job_and_see_the_chart(
     expect(figure).to_have_attribute("data-series", "History")
 
     page.get_by_label("Periods ahead").fill("96")
-    page.get_by_label("How").select_option("job")
+    page.get_by_label("Method").select_option("job")
     page.get_by_role("button", name="Run forecast").click()
     expect(figure).to_have_attribute(
         "data-series", "History|Forecast|Lower bound|Upper bound", timeout=120_000
@@ -188,16 +188,20 @@ def test_upload_history_run_a_forecast_job_and_see_the_chart(
 
 
 def test_direct_predict_from_a_local_file_then_staffing_and_coverage(
-    signed_in: Page, tmp_path: Path
+    signed_in: Page, tmp_path: Path, suite: Suite
 ) -> None:
     page = signed_in
+    with suite.client(suite.admin_token()) as c:
+        for n in range(2):
+            agent = {"agent_id": f"gen-{uuid.uuid4().hex[:6]}", "name": f"Generated {n}"}
+            assert c.post("/agents", json=agent).status_code == 201
     page.goto("/#/forecasts")
     page.get_by_label("CSV file").set_input_files(str(_history_csv(tmp_path / "local.csv", 7)))
     page.get_by_role("button", name="Chart the file only").click()
     figure = page.locator('[data-testid="forecast-chart"] figure.chart')
     expect(figure).to_have_attribute("data-series", "History")
     page.get_by_label("Periods ahead").fill("48")
-    page.get_by_label("How").select_option("predict")
+    page.get_by_label("Method").select_option("predict")
     page.get_by_role("button", name="Run forecast").click()
     expect(figure).to_have_attribute(
         "data-series", "History|Forecast|Lower bound|Upper bound", timeout=120_000
@@ -206,8 +210,21 @@ def test_direct_predict_from_a_local_file_then_staffing_and_coverage(
     # The staffing page takes the forecast just made as its workload.
     page.get_by_role("link", name="Staffing").click()
     page.get_by_label("Source").select_option("forecast")
+    page.get_by_label("Interval", exact=True).select_option("30")
     page.get_by_role("button", name="Calculate staffing").click()
     staffing = page.locator('[data-testid="staffing-chart"] figure.chart')
     expect(staffing).to_have_attribute("data-series", "Required (with shrinkage)|On the phones")
     assert int(staffing.get_attribute("data-points") or 0) == 24  # 48 × 15 min in 30-min steps
+
+    # A schedule for the requirement, its coverage chart, then published as real shifts.
+    page.get_by_role("button", name="Generate schedule").click()
+    generated = page.get_by_role("button", name="Generate schedule")
+    expect(generated).to_be_enabled(timeout=90_000)  # disabled while the solver runs
+    problem = page.locator("section:has(#cov-title) .form-error").text_content()
+    assert not problem, problem
+    coverage = page.locator('[data-testid="coverage-chart"] figure.chart')
+    expect(coverage).to_have_attribute("data-series", "Required|Scheduled")
+    expect(page.locator(".stat", has_text="Status")).to_contain_text("draft")
     screenshot(page, "05-staffing")
+    page.get_by_role("button", name="Publish schedule").click()
+    expect(page.locator(".stat", has_text="Status")).to_contain_text("published")

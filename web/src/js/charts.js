@@ -72,7 +72,8 @@ export function timeChart(container, spec) {
     height: spec.height || 300,
     series,
     bands,
-    scales: { x: { time: true } },
+    // Bars are centred on their time: pad the x range by half a step so none is cut in two.
+    scales: { x: spec.series.some((s) => s.kind === "bars") ? { time: true, range: padded } : { time: true } },
     legend: { live: true },
     cursor: { drag: { x: true, y: false } },
     axes: [
@@ -98,6 +99,12 @@ export function timeChart(container, spec) {
       plot.destroy();
     },
   };
+}
+
+function padded(u, min, max) {
+  const xs = u.data[0];
+  const step = xs.length > 1 ? xs[1] - xs[0] : 1800;
+  return [min - step / 2, max + step / 2];
 }
 
 function describe(spec) {

@@ -1,74 +1,75 @@
-// Schedule generation from a staffing requirement, and the coverage chart of the result.
+// Schedule generation from a staffing requirement (POST /schedules/generate), the coverage
+// chart of the draft, and publishing it as real shifts.
 
 import { api, getAll } from "../api.js";
 import { align, COLORS, timeChart } from "../charts.js";
-import { busy, dateTime, emptyState, field, fmt, h, parseTime, toast } from "../dom.js";
+import { busy, dateTime, emptyState, field, fmt, h, parseTime, select, toast } from "../dom.js";
 import { rowsOf } from "../series.js";
 
-/** Scheduled headcount per interval start, counted from shifts when the answer has no coverage. */
-function coverageFrom(schedule, requirement, minutes) {
-  const cov = rowsOf(schedule.coverage || []);
-  if (cov.length) {
-    return new Map(cov.map((c) => [parseTime(c.start), Number(c.scheduled ?? c.agents_scheduled ?? c.agents ?? c.staffed ?? 0)]));
-  }
-  const shifts = rowsOf(schedule.shifts || schedule.items || []);
-  const size = minutes * 60000;
-  const out = new Map();
-  for (const r of requirement) {
-    const t = parseTime(r.start);
-    const n = shifts.filter((s) => {
-      if (parseTime(s.start) > t || parseTime(s.end) < t + size) return false;
-      // Time on break or lunch does not cover the queue.
-      return !(s.activities || []).some((a) => a.kind !== "work" && parseTime(a.start) < t + size && parseTime(a.end) > t);
-    }).length;
-    out.set(t, n);
-  }
-  return out;
+/** A shift template of `minutes` with a paid break and an unpaid lunch placed by the solver. */
+function template(minutes, withBreaks) {
+  const at = (share) => Math.round((minutes * share) / 15) * 15;
+  const breaks = withBreaks && minutes >= 360
+    ? [
+      { kind: "break", length_minutes: 15, earliest_start_minutes: at(0.2), latest_start_minutes: at(0.3) },
+      { kind: "lunch", length_minutes: 30, earliest_start_minutes: at(0.45), latest_start_minutes: at(0.55) },
+    ]
+    : withBreaks && minutes >= 180
+      ? [{ kind: "break", length_minutes: 15, earliest_start_minutes: at(0.4), latest_start_minutes: at(0.6) }]
+      : [];
+  return { name: `${minutes / 60}h`, length_minutes: minutes, start_granularity_minutes: 30, breaks };
 }
 
 export function coverageSection({ requirement, params }) {
   let chart = null;
   let schedule = null;
   const minutes = params.interval_minutes;
+  const horizonHours = (requirement.length * minutes) / 60;
 
   const agentsSel = h("select", { name: "agents", multiple: true, size: "6" });
-  const shiftHours = h("input", { type: "number", name: "shift_hours", min: "1", max: "16", step: "0.5", value: "8" });
+  const shiftHours = h("input", { type: "number", name: "shift_hours", min: "0.5", max: "12", step: "0.5",
+    value: String(Math.min(8, Math.max(0.5, Math.floor(horizonHours * 2) / 2))) });
+  const cover = select("cover", [["agents_raw", "Agents on the phones"], ["agents_required", "Agents with shrinkage"]]);
+  const breaks = h("input", { type: "checkbox", name: "breaks", checked: true });
   const gen = h("button", { type: "submit", class: "btn btn-primary" }, "Generate schedule");
   const publish = h("button", { type: "button", class: "btn", hidden: true }, "Publish schedule");
   const error = h("p", { class: "form-error", role: "alert" });
   const chartBox = h("div", { class: "chart-box", "data-testid": "coverage-chart" },
     emptyState("No schedule generated yet.", "Pick the agents to schedule and generate."));
   const stats = h("div", { class: "stats" });
+  let roster = [];
 
   getAll("/agents", { limit: 1000 }).then((agents) => {
-    agentsSel.replaceChildren(...agents.filter((a) => a.active !== false).map((a) =>
+    roster = agents.filter((a) => a.active !== false);
+    agentsSel.replaceChildren(...roster.map((a) =>
       h("option", { value: a.agent_id, selected: true }, a.name && a.name !== a.agent_id ? `${a.name} (${a.agent_id})` : a.agent_id)));
-    if (!agents.length) error.textContent = "No agents yet: add some on the Schedule page.";
+    if (!roster.length) error.textContent = "No agents yet: add some on the Schedule page.";
   }).catch((err) => { error.textContent = `Agents: ${err.message}`; });
 
   async function generate() {
-    const agentIds = [...agentsSel.selectedOptions].map((o) => o.value);
-    if (!agentIds.length) throw new Error("Select at least one agent.");
-    const first = parseTime(requirement[0].start);
-    const lastStart = parseTime(requirement[requirement.length - 1].start);
+    const picked = new Set([...agentsSel.selectedOptions].map((o) => o.value));
+    if (!picked.size) throw new Error("Select at least one agent.");
+    const length = Math.round(Number(shiftHours.value) * 60);
+    if (length > horizonHours * 60) throw new Error(`Shifts may not be longer than the ${horizonHours} h planned.`);
     schedule = await api.post("/schedules/generate", {
-      start: new Date(first).toISOString(),
-      end: new Date(lastStart + minutes * 60000).toISOString(),
       interval_minutes: minutes,
-      agent_ids: agentIds,
-      shift_minutes: Math.round(Number(shiftHours.value) * 60),
-      requirements: requirement.map((r) => ({ start: r.start, agents_required: r.agents_required })),
+      requirement: requirement.map((r) => ({ start: r.start, required: Number(r[cover.value] ?? r.agents_required) })),
+      // Requirements here are not split by queue, so any agent may cover them.
+      agents: roster.filter((a) => picked.has(a.agent_id)).map((a) => ({ agent_id: a.agent_id })),
+      shift_templates: [template(length, breaks.checked)],
+      time_limit_seconds: 10,
     });
     publish.hidden = !(schedule && schedule.id) || schedule.status === "published";
     draw();
-    toast("Schedule generated");
+    toast(`Draft schedule: ${rowsOf(schedule.shifts || []).length} shifts`);
   }
 
   function draw() {
     if (chart) chart.destroy();
-    const req = new Map(requirement.map((r) => [parseTime(r.start), r.agents_required]));
-    const cov = coverageFrom(schedule, requirement, minutes);
-    const { x, values } = align([req, cov]);
+    const cov = rowsOf(schedule.coverage || []);
+    const req = new Map(cov.map((c) => [parseTime(c.start), c.required]));
+    const got = new Map(cov.map((c) => [parseTime(c.start), c.scheduled]));
+    const { x, values } = align([req, got]);
     chart = timeChart(chartBox, {
       title: "Coverage: scheduled agents against the requirement",
       x,
@@ -79,40 +80,36 @@ export function coverageSection({ requirement, params }) {
       yLabel: "Agents",
       height: 280,
     });
-    let short = 0;
-    let over = 0;
-    let met = 0;
-    x.forEach((_, i) => {
-      const gap = (values[1][i] ?? 0) - (values[0][i] ?? 0);
-      if (gap < 0) short -= gap; else over += gap;
-      if (gap >= 0) met += 1;
-    });
-    const shifts = rowsOf(schedule.shifts || []);
+    const met = cov.filter((c) => c.gap >= -1e-9).length;
     stats.replaceChildren(
-      stat("Shifts", fmt.int(shifts.length)),
-      stat("Intervals covered", x.length ? fmt.pct(met / x.length, 0) : "–"),
-      stat("Under-staffed agent-intervals", fmt.int(short)),
-      stat("Over-staffed agent-intervals", fmt.int(over)),
-      schedule.status ? stat("Status", `${schedule.status}${schedule.id ? ` · ${schedule.id}` : ""}`) : null);
+      stat("Shifts", fmt.int(rowsOf(schedule.shifts || []).length)),
+      stat("Intervals covered", cov.length ? fmt.pct(met / cov.length, 0) : "–"),
+      stat("Under-coverage", `${fmt.int(schedule.under_coverage_agent_minutes)} agent-min`),
+      stat("Over-coverage", `${fmt.int(schedule.over_coverage_agent_minutes)} agent-min`),
+      stat("Status", schedule.status || "–"));
   }
 
   publish.addEventListener("click", () => busy(publish, async () => {
-    schedule = { ...schedule, ...(await api.post(`/schedules/${encodeURIComponent(schedule.id)}/publish`, {})) };
+    schedule = await api.post(`/schedules/${encodeURIComponent(schedule.id)}/publish`, {});
     publish.hidden = true;
-    toast("Schedule published: shifts are on the Schedule page");
+    toast(`Published ${rowsOf(schedule.shift_ids || []).length || ""} shifts: see the Schedule page`);
     draw();
   }, error));
 
   return h("section", { class: "card", "aria-labelledby": "cov-title" },
     h("h2", { id: "cov-title" }, "Schedule generation"),
-    h("form", { class: "row gen-form", onsubmit: (e) => { e.preventDefault(); busy(gen, generate, error); } },
-      field("Agents", agentsSel, "Ctrl/⌘-click to pick several"),
-      field("Shift length (h)", shiftHours),
-      h("div", { class: "btn-col" }, gen, publish)),
+    h("form", { class: "gen-form", onsubmit: (e) => { e.preventDefault(); busy(gen, generate, error); } },
+      h("div", { class: "row" },
+        field("Agents", agentsSel, "Ctrl/⌘-click to pick several"),
+        h("div", {},
+          field("Shift length (h)", shiftHours),
+          field("Cover", cover),
+          h("label", { class: "check" }, breaks, " Place a break and a lunch")),
+        h("div", { class: "btn-col" }, gen, publish))),
     error,
     chartBox,
     stats,
-    h("p", { class: "muted" }, `Requirement from ${dateTime(requirement[0].start)}, ${requirement.length} intervals of ${minutes} minutes.`));
+    h("p", { class: "muted" }, `Requirement from ${dateTime(requirement[0].start)}: ${requirement.length} intervals of ${minutes} minutes.`));
 }
 
 function stat(label, value) {

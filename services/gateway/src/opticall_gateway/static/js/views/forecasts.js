@@ -16,6 +16,8 @@ export function mount(root) {
   let chart = null;
   let stopped = false;
   let source = { kind: "", name: "" };
+  let model = ""; // the model the forecasting service chose, when it says
+  let accuracy = null; // its backtest figures, when it gives them
 
   const queueSel = select("queue", [["", "Loading queues…"]]);
   const metricSel = select("metric", [["volume", "Contact volume"], ["aht", "Handle time (s)"]]);
@@ -23,6 +25,7 @@ export function mount(root) {
 
   const upQueue = h("input", { name: "upload_queue", placeholder: "e.g. sales", required: true, autocomplete: "off" });
   const upFile = h("input", { type: "file", name: "file", accept: ".csv,text/csv", required: true });
+  const upTz = h("input", { name: "tz", value: "UTC", autocomplete: "off" });
   const upBtn = h("button", { type: "submit", class: "btn" }, "Upload to queue");
   const useLocalBtn = h("button", { type: "button", class: "btn btn-ghost" }, "Chart the file only");
   const upError = h("p", { class: "form-error", role: "alert" });
@@ -52,12 +55,13 @@ export function mount(root) {
           h("form", { onsubmit: (e) => { e.preventDefault(); upload(); } },
             field("CSV file", upFile, "Columns: time (ds, tc or start) and volume (y, call_volume); optional aht"),
             field("Queue name", upQueue, "New or existing queue"),
+            field("Time zone of the file", upTz, "For times without an offset, e.g. Europe/Berlin"),
             upError,
             h("div", { class: "btn-row" }, upBtn, useLocalBtn))),
         h("section", { class: "card", "aria-labelledby": "fc-run" },
           h("h2", { id: "fc-run" }, "Run a forecast"),
           field("Periods ahead", periods, "Intervals of the history's step (96 × 15 min = 1 day)"),
-          field("How", mode),
+          field("Method", mode),
           runBtn, runStatus),
         h("section", { class: "card", "aria-labelledby": "fc-jobs" },
           h("h2", { id: "fc-jobs" }, "Recent forecast jobs"), jobsBox)),
@@ -88,14 +92,15 @@ export function mount(root) {
     const current = selectName || queueSel.value;
     queueSel.replaceChildren(...(queues.length ? queues : [""]).map((q) =>
       h("option", { value: q, selected: q === current }, q || "No stored history yet")));
-    if (queues.length) await loadHistory();
-    else draw();
+    // On first load show the first queue, unless the person has already charted something.
+    if (queues.length && (selectName || !source.kind)) await loadHistory();
+    else if (!source.kind) draw();
   }
 
   async function loadHistory() {
     const queue = queueSel.value;
     if (!queue) return;
-    const rows = await getAll("/history", { queue, metric: metricSel.value }, 50_000);
+    const rows = await getAll("/history", { queue, limit: 100_000 }, 100_000);
     history = toSeries(rows, metricSel.value);
     forecast = [];
     source = { kind: "queue", name: queue };
@@ -123,8 +128,8 @@ export function mount(root) {
     await busy(upBtn, async () => {
       const { file, text } = await fileText();
       const queue = upQueue.value.trim();
-      const resp = await request("POST", "/history/upload", { query: { queue }, body: text, contentType: "text/csv" });
-      const n = resp && typeof resp === "object" ? resp.rows ?? resp.accepted ?? resp.inserted ?? resp.count : null;
+      const resp = await request("POST", "/history/upload", { query: { queue, tz: upTz.value.trim() || "UTC" }, body: text, contentType: "text/csv" });
+      const n = resp && typeof resp === "object" ? resp.upserted ?? resp.rows ?? resp.count : null;
       toast(`Uploaded ${file.name} to ${queue}${n != null ? `: ${n} rows` : ""}`);
       await loadQueues(queue);
     }, upError);
@@ -139,6 +144,8 @@ export function mount(root) {
       const body = history.map((p) => ({ ds: new Date(p.t).toISOString(), y: p.y }));
       const resp = await api.post("/predict", body, { query: { periods: n } });
       forecast = toForecast(resp);
+      model = "";
+      accuracy = null;
     } else {
       const queue = queueSel.value;
       if (!queue) throw new Error("Pick a queue with stored history (or upload one) first.");
@@ -148,10 +155,12 @@ export function mount(root) {
       const done = await poll(id, job);
       if (String(done.status).toLowerCase() === "failed") throw new Error(`Forecast failed: ${done.error || "no reason given"}`);
       forecast = toForecast(done);
+      model = done.model || "";
+      accuracy = done.accuracy || null;
       loadJobs();
     }
     const secs = ((performance.now() - started) / 1000).toFixed(1);
-    runStatus.textContent = `Forecast of ${forecast.length} periods in ${secs} s.`;
+    runStatus.textContent = `Forecast of ${forecast.length} periods in ${secs} s${model ? ` (${model})` : ""}.`;
     sessionStorage.setItem(LAST_FORECAST, JSON.stringify({ queue: source.name, metric: metricSel.value, step: step(history), points: forecast }));
     draw();
   }
@@ -198,6 +207,8 @@ export function mount(root) {
       await loadHistory();
     }
     forecast = toForecast(job);
+    model = job.model || "";
+    accuracy = job.accuracy || null;
     draw();
   }
 
@@ -246,7 +257,10 @@ export function mount(root) {
       stat("Forecast total", fmt.int(total)),
       stat("Peak interval", `${fmt.num(peak.yhat)} at ${dateTime(new Date(peak.t).toISOString())}`),
       stat("From", dateTime(new Date(forecast[0].t).toISOString())),
-      stat("To", dateTime(new Date(forecast[forecast.length - 1].t).toISOString())));
+      stat("To", dateTime(new Date(forecast[forecast.length - 1].t).toISOString())),
+      model ? stat("Model", model) : null,
+      ...Object.entries(accuracy || {}).filter(([k, v]) => typeof v === "number" && k !== "n").slice(0, 3)
+        .map(([k, v]) => stat(`Backtest ${k.toUpperCase()}`, /^(wape|mape|smape)$/.test(k) ? fmt.pct(v) : fmt.num(v, 2))));
     tableBox.replaceChildren(h("details", {},
       h("summary", {}, "Forecast values"),
       h("div", { class: "table-scroll" }, h("table", { class: "data" },

@@ -145,7 +145,7 @@ export function mount(root) {
     },
     h("span", { class: "shift-time" }, `${hhmm(start)}–${hhmm(end)}`),
     h("span", { class: "shift-meta" }, [s.activity && s.activity !== "work" ? s.activity : "", s.queue || ""].filter(Boolean).join(" · ")),
-    breaks.length ? h("span", { class: "shift-breaks", "aria-label": `${breaks.length} breaks` }, "☕".repeat(Math.min(3, breaks.length))) : null);
+    breaks.length ? h("span", { class: "shift-breaks" }, breaks.map((a) => `${a.kind} ${hhmm(new Date(a.start))}`).join(", ")) : null);
   }
 
   function openShift(shift, agentId = "", date = "") {
