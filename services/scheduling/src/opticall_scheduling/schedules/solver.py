@@ -180,6 +180,9 @@ def _assign(inst: Instance, counts: list[int], seconds: float) -> list[int] | No
     for k, members in by_kind.items():
         model.add(cp_model.LinearExpr.sum([x[i] for i in members]) <= counts[k])
     _agent_rules(inst, model, x)
+    start = set(_greedy(inst, counts, set(x)))
+    for i, v in x.items():
+        model.add_hint(v, i in start)
     minutes = [
         inst.kinds[inst.candidates[i].kind].end - inst.kinds[inst.candidates[i].kind].start
         for i in x
@@ -190,6 +193,47 @@ def _assign(inst: Instance, counts: list[int], seconds: float) -> list[int] | No
     if status not in OK:
         return None
     return [i for i, v in x.items() if solver.value(v)]
+
+
+def _greedy(inst: Instance, counts: list[int], allowed: set[int]) -> list[int]:
+    """A quick assignment to start the search from: day by day, longest shifts first, each to
+    the agent with the most weekly hours left who may take it (ignores hour minimums)."""
+    holders: dict[int, list[int]] = defaultdict(list)
+    for i in allowed:
+        holders[inst.candidates[i].kind].append(i)
+    left = {key: high for key, (_, high) in inst.hour_limits.items()}
+    last_end: dict[int, int] = {}
+    busy: set[tuple[int, int]] = set()
+    chosen = []
+    order = sorted(
+        (k for k, n in enumerate(counts) if n),
+        key=lambda k: (
+            inst.kinds[k].start // 1440,
+            -inst.kinds[k].paid_minutes,
+            inst.kinds[k].start,
+        ),
+    )
+    for k in order:
+        kind = inst.kinds[k]
+        week = kind.start // WEEK
+        for _ in range(counts[k]):
+            best = None
+            for i in holders[k]:
+                a = inst.candidates[i].agent
+                if (a, kind.day) in busy or left[(a, week)] < kind.paid_minutes:
+                    continue
+                if last_end.get(a, -(10**9)) + inst.rest_minutes > kind.start:
+                    continue
+                if best is None or left[(a, week)] > left[(inst.candidates[best].agent, week)]:
+                    best = i
+            if best is None:
+                break
+            a = inst.candidates[best].agent
+            busy.add((a, kind.day))
+            left[(a, week)] -= kind.paid_minutes
+            last_end[a] = max(last_end.get(a, 0), kind.end)
+            chosen.append(best)
+    return chosen
 
 
 def _deal_breaks(inst: Instance, breaks: dict[int, int], taken: dict[int, int]) -> dict[int, int]:

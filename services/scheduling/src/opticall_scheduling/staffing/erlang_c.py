@@ -3,8 +3,8 @@
 No factorials or powers: the blocking probability comes from the Erlang B recursion
 ``B(n) = a·B(n-1) / (n + a·B(n-1))``, whose values stay in [0, 1], and Erlang C follows from
 ``C = n·B / (n - a·(1 - B))``. Staffing walks ``n`` upwards once, carrying ``B`` along, so
-finding the fewest agents costs O(n) per interval instead of O(n²); a whole batch of intervals
-walks together as numpy vectors.
+finding the fewest agents costs O(n) per interval instead of O(n^2); a whole batch of
+intervals walks together as numpy vectors up to where any of them could be done.
 """
 
 from __future__ import annotations
@@ -71,38 +71,32 @@ def staff_erlang_c(
 ) -> list[QueueMetrics]:
     """For every interval, the fewest agents meeting the service level and the occupancy cap.
 
-    ``load`` is the offered traffic in Erlangs (volume * AHT / interval length).
+    ``load`` is the offered traffic in Erlangs (volume * AHT / interval length). No interval can
+    be done below a stable queue (n > load) or its occupancy floor, so the recursion runs up
+    to there for all intervals at once as numpy vectors, then each interval steps on alone
+    (rarely more than a few steps) until its service level is met.
     """
-    size = load.shape[0]
-    result: list[QueueMetrics | None] = [None] * size
-    n_occ = np.array([occupancy_floor(float(a), max_occupancy) for a in load], dtype=np.int64)
-    for i in np.flatnonzero(load <= 0):
-        result[int(i)] = QueueMetrics(0, 1.0, 0.0, 0.0, 0.0)
-    active = np.flatnonzero(load > 0)
-    a = load[active]
-    ratio = answer_seconds / aht[active]
-    floor_n = n_occ[active]
-    b = np.ones_like(a)
-    n = 0
-    while active.size:
-        n += 1
-        b = a * b / (n + a * b)
-        stable = n > a
-        if not stable.any():
+    floor_occ = np.array([occupancy_floor(float(x), max_occupancy) for x in load], dtype=np.int64)
+    first = np.maximum(np.floor(load).astype(np.int64) + 1, floor_occ)
+    b = np.ones_like(load)
+    for k in range(1, int(first.max(initial=0))):
+        ab = load * b
+        b = np.where(first > k, ab / (k + ab), b)
+    out = []
+    for x, h, f, bb in zip(load.tolist(), aht.tolist(), first.tolist(), b.tolist(), strict=True):
+        if x <= 0:
+            out.append(QueueMetrics(0, 1.0, 0.0, 0.0, 0.0))
             continue
-        p_wait = np.where(stable, n * b / np.where(stable, n - a * (1.0 - b), 1.0), 1.0)
-        sl = 1.0 - p_wait * np.exp(-np.where(stable, n - a, 0.0) * ratio)
-        done = stable & (sl >= service_level) & (n >= floor_n)
-        if not done.any():
-            continue
-        for j in np.flatnonzero(done):
-            idx = int(active[j])
-            result[idx] = _metrics_from_b(
-                n, float(a[j]), float(aht[idx]), answer_seconds, float(b[j])
-            )
-        keep = ~done
-        active, a, ratio, floor_n, b = active[keep], a[keep], ratio[keep], floor_n[keep], b[keep]
-    return [r for r in result if r is not None]
+        n, ratio = f - 1, answer_seconds / h
+        while True:
+            n += 1
+            ab = x * bb
+            bb = ab / (n + ab)
+            p_wait = n * bb / (n - x * (1.0 - bb))
+            if 1.0 - p_wait * math.exp(-(n - x) * ratio) >= service_level:
+                out.append(_metrics_from_b(n, x, h, answer_seconds, bb))
+                break
+    return out
 
 
 def productive_agents(headcount: int, shrinkage: float) -> int:

@@ -79,7 +79,9 @@ async def fetch_points(
     try:
         body: dict[str, Any] = resp.json()
         status = body.get("status")
-        raw = (body.get("result") or {}).get("points") or []
+        # The points sit in ``result`` (DESIGN) or, as the forecasting service serves them
+        # today, at the top level of the job; either is read.
+        raw = body.get("points") or (body.get("result") or {}).get("points") or []
         points = [_Point.model_validate(p) for p in raw]
     except (ValueError, AttributeError, ValidationError) as exc:
         raise Problem(502, "the forecasting service answered an unreadable forecast") from exc

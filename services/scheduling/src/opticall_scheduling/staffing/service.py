@@ -44,7 +44,8 @@ def offered_load(params: StaffingParams, intervals: Sequence[StaffingInterval]) 
 
 
 def _result(iv: StaffingInterval, m: QueueMetrics, shrinkage: float) -> StaffingResult:
-    return StaffingResult(
+    # Computed values, not input: skipping validation saves most of the time on a long week.
+    return StaffingResult.model_construct(
         start=iv.start,
         agents_raw=m.agents,
         agents_required=with_shrinkage(m.agents, shrinkage),
