@@ -69,6 +69,8 @@ def service_env(ports: dict[str, int], base: dict[str, str] | None = None) -> di
         if name != "gateway":
             env[f"GATEWAY_{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
     env["JWKS_URL"] = f"http://127.0.0.1:{ports['auth']}/.well-known/jwks.json"
+    # Scheduling reads stored forecasts for /staffing/plan.
+    env["SCHEDULING_FORECASTING_URL"] = f"http://127.0.0.1:{ports['forecasting']}"
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 

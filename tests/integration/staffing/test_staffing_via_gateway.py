@@ -109,23 +109,6 @@ def _upload(client: httpx.Client, queue: str, days: int) -> None:
     assert resp.status_code == 200, resp.text
 
 
-@pytest.fixture(scope="module")
-def scheduling_reads_suite_forecasts(suite: Suite) -> None:
-    """Point the scheduling service at this suite's forecasting port.
-
-    devstack does not set ``SCHEDULING_FORECASTING_URL`` (the default, :5003, is right for
-    ``make run`` but not for the suite's free ports), so scheduling restarts once with it.
-    """
-    import devstack  # registered by tests/integration/conftest.py
-
-    env = devstack.service_env(suite.stack.ports, suite.env)
-    env["SCHEDULING_FORECASTING_URL"] = suite.stack.url("forecasting")
-    suite.stack.stop("scheduling")
-    devstack.start_service(suite.stack, "scheduling", env)
-    devstack.wait_healthy(suite.stack, "scheduling", timeout=180)
-
-
-@pytest.mark.usefixtures("scheduling_reads_suite_forecasts")
 def test_plan_from_a_stored_forecast(supervisor: httpx.Client) -> None:
     queue = f"plan-{uuid.uuid4().hex[:6]}"
     _upload(supervisor, queue, days=14)
