@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -130,7 +131,7 @@ def test_create_and_edit_a_shift_in_the_week_calendar(signed_in: Page, suite: Su
     dialog.get_by_role("button", name="Create shift").click()
     expect(dialog).to_have_count(0)
     chip = cell.locator("button.shift")
-    expect(chip).to_contain_text("08:00–16:30")
+    expect(chip).to_contain_text("08:00\u201316:30")
     expect(chip).to_contain_text("sales")
 
     # The shift is stored as sent (UTC, as the browser runs in UTC here).
@@ -146,7 +147,7 @@ def test_create_and_edit_a_shift_in_the_week_calendar(signed_in: Page, suite: Su
     dialog.get_by_label("End", exact=True).fill("17:00")
     dialog.get_by_role("button", name="Save changes").click()
     expect(dialog).to_have_count(0)
-    expect(cell.locator("button.shift")).to_contain_text("08:00–17:00")
+    expect(cell.locator("button.shift")).to_contain_text("08:00\u201317:00")
     screenshot(page, "03-schedule")
 
 
@@ -214,7 +215,9 @@ def test_direct_predict_from_a_local_file_then_staffing_and_coverage(
     page.get_by_role("button", name="Calculate staffing").click()
     staffing = page.locator('[data-testid="staffing-chart"] figure.chart')
     expect(staffing).to_have_attribute("data-series", "Required (with shrinkage)|On the phones")
-    assert int(staffing.get_attribute("data-points") or 0) == 24  # 48 × 15 min in 30-min steps
+    assert (
+        int(staffing.get_attribute("data-points") or 0) == 24
+    )  # 48 periods of 15 min in 30-min steps
 
     # A schedule for the requirement, its coverage chart, then published as real shifts.
     page.get_by_role("button", name="Generate schedule").click()
@@ -228,3 +231,49 @@ def test_direct_predict_from_a_local_file_then_staffing_and_coverage(
     screenshot(page, "05-staffing")
     page.get_by_role("button", name="Publish schedule").click()
     expect(page.locator(".stat", has_text="Status")).to_contain_text("published")
+
+
+def test_live_board_colours_an_agent_out_of_adherence(signed_in: Page, suite: Suite) -> None:
+    page = signed_in
+    agent_id = f"adh-{uuid.uuid4().hex[:6]}"
+    now = datetime.now(UTC)
+    with suite.client(suite.admin_token()) as c:
+        assert c.post("/agents", json={"agent_id": agent_id, "name": "Ada"}).status_code == 201
+        shift = {
+            "agent_id": agent_id,
+            "start": (now - timedelta(hours=2)).isoformat(),
+            "end": (now + timedelta(hours=2)).isoformat(),
+            "queue": "sales",
+        }
+        assert c.post("/shifts", json=shift).status_code == 201, "shift"
+    page.goto("/#/board")
+    expect(page.locator(".live-status")).to_have_attribute("data-status", "live", timeout=30_000)
+    acd = suite.user_token("acd")
+    card = page.locator(f'li.agent[data-agent-id="{agent_id}"]')
+
+    # Working while scheduled to work: in adherence (once realtime has the shift from Kafka).
+    # Re-sent (newer each time) until then, so the test does not depend on which of the shift
+    # and the event reaches realtime first.
+    def adherence() -> str | None:
+        return card.get_attribute("data-adherence") if card.count() else None
+
+    deadline = time.monotonic() + 60
+    step = 0
+    while adherence() != "in":
+        assert time.monotonic() < deadline, "the agent never showed as in adherence"
+        step += 1
+        at = now - timedelta(minutes=30) + timedelta(seconds=step)
+        _post_event(suite, acd, agent_id, "available", at)
+        page.wait_for_timeout(1000)
+    expect(card).to_contain_text("In adherence")
+    # On break for five minutes (past the grace period) while scheduled to work: out.
+    _post_event(suite, acd, agent_id, "break", now - timedelta(minutes=5))
+    expect(card).to_have_attribute("data-adherence", "out", timeout=30_000)
+    expect(card).to_have_class(re.compile(r"\badh-out\b"))
+    expect(card).to_contain_text("Out of adherence")
+    expect(card).to_contain_text("Ada")  # the roster is fetched again for a new agent's name
+    expect(page.locator(".tile-adh .tile-value")).not_to_have_text(
+        "\u2013"
+    )  # an en dash: no figure
+    page.wait_for_timeout(1500)  # cosmetic: let the change highlight fade before the picture
+    screenshot(page, "02b-live-board-adherence")

@@ -41,7 +41,8 @@ def seeded(suite: Suite) -> Iterator[Seeded]:
     t = start
     while t < end:
         hour = t.hour + t.minute / 60
-        offered = round(max(0.0, 50 * math.sin(math.pi * (hour - 6) / 14)) + 4)
+        noise = (len(intervals) * 7919) % 9 - 4  # deterministic, so forecasts are not perfect
+        offered = max(0, round(max(0.0, 50 * math.sin(math.pi * (hour - 6) / 14)) + 6 + noise))
         intervals.append(
             {
                 "interval_start": t.isoformat(),
@@ -76,11 +77,18 @@ def seeded(suite: Suite) -> Iterator[Seeded]:
     with suite.client(suite.user_token("acd")) as c:
         resp = c.post(
             "/events",
-            json={"agent_id": agent_id, "state": "available", "timestamp": datetime.now(UTC).isoformat()},
+            json={
+                "agent_id": agent_id,
+                "state": "available",
+                "timestamp": datetime.now(UTC).isoformat(),
+            },
         )
         assert resp.status_code == 202, resp.text
     # The adherence history is written asynchronously: wait until the report has the agent.
-    window = {"start": start.isoformat(), "end": (datetime.now(UTC) + timedelta(days=2)).isoformat()}
+    window = {
+        "start": start.isoformat(),
+        "end": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
+    }
     deadline = time.monotonic() + 60
     with suite.client(token) as c:
         while time.monotonic() < deadline:

@@ -24,7 +24,8 @@ const PALETTE = [COLORS.a, COLORS.b, COLORS.c, COLORS.d, COLORS.e, COLORS.f];
  * @param {HTMLElement} container
  * @param {{x: number[], series: Array<{label: string, values: (number|null)[], color?: string,
  *   kind?: "line"|"bars"|"step"|"dash", lowerOf?: string, upperOf?: string, hidden?: boolean,
- *   fmt?: (v:number)=>string}>, height?: number, yLabel?: string, title: string}} spec
+ *   fmt?: (v:number)=>string}>, height?: number, yLabel?: string, title: string,
+ *   yFormat?: (v:number)=>string}} spec
  *   x in milliseconds. A pair of series with `lowerOf`/`upperOf` set to a label draws the
  *   interval band of that series.
  */
@@ -84,6 +85,7 @@ export function timeChart(container, spec) {
         ticks: { stroke: "#cbd5e1" },
         label: spec.yLabel || "",
         size: 60,
+        ...(spec.yFormat ? { values: (u, splits) => splits.map(spec.yFormat) } : {}),
       },
     ],
   };

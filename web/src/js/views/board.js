@@ -167,8 +167,26 @@ export function mount(root) {
       .map(([v, t]) => h("option", { value: v, selected: v === current }, t)));
   }
 
+  // An agent the roster does not know yet (added since the page opened): fetch the roster
+  // again for its name and queues, at most every 10 seconds.
+  let rosterAt = 0;
+  let rosterTimer = 0;
+  function loadRoster() {
+    rosterAt = Date.now();
+    return getAll("/agents", { limit: 1000 }).then((list) => {
+      for (const r of list) roster.set(r.agent_id, r);
+      refreshQueues();
+      renderAll();
+    }).catch(() => { /* names and queues are extras; the board works without them */ });
+  }
+  function rosterMiss() {
+    if (rosterTimer || closed) return;
+    rosterTimer = setTimeout(() => { rosterTimer = 0; loadRoster(); }, Math.max(500, rosterAt + 10_000 - Date.now()));
+  }
+
   function upsert(a) {
     if (!a || !a.agent_id) return;
+    if (!roster.has(a.agent_id)) rosterMiss();
     const prev = agents.get(a.agent_id);
     agents.set(a.agent_id, { ...(prev || {}), ...a });
     const next = agents.get(a.agent_id);
@@ -240,12 +258,7 @@ export function mount(root) {
     }
   }, 1000);
 
-  getAll("/agents", { limit: 1000 }).then((list) => {
-    for (const r of list) roster.set(r.agent_id, r);
-    refreshQueues();
-    renderAll();
-  }).catch(() => { /* names and queues are extras; the board works without them */ });
-
+  loadRoster();
   renderAll();
   connect();
 
@@ -253,6 +266,7 @@ export function mount(root) {
     closed = true;
     clearInterval(ticker);
     clearTimeout(retryTimer);
+    clearTimeout(rosterTimer);
     if (ws) ws.close(1000);
   };
 }

@@ -32,12 +32,13 @@ export function mount(root) {
   const intervalSel = select("interval", [["15min", "15 minutes"], ["30min", "30 minutes"], ["1h", "Hour"], ["1d", "Day"]], "1h");
   const groupSel = select("group_by", [["agent", "Per agent"], ["queue", "Per queue"], ["day", "Per day"]]);
   const forecastSel = select("forecast_id", [["", "Loading forecasts…"]]);
+  forecastSel.title = "A finished forecast job of a stored queue";
   const inputs = {
     period: [field("From", startIn), field("To (exclusive)", endIn)],
     queue: [field("Queue", queueIn)],
     interval: [field("Interval", intervalSel)],
     group_by: [field("Group by", groupSel)],
-    forecast: [field("Forecast", forecastSel, "A finished forecast job of a stored queue")],
+    forecast: [field("Forecast", forecastSel)],
   };
   const metricSel = select("metric", []);
   const metricField = field("Chart", metricSel);
@@ -131,6 +132,8 @@ export function mount(root) {
   function numericColumns() {
     const cols = new Set();
     for (const r of rows.slice(0, 200)) for (const [k, v] of Object.entries(r)) if (typeof v === "number") cols.add(k);
+    // A preferred column stays choosable even when this period has no value for it.
+    for (const c of current.prefer) if (rows.some((r) => c in r)) cols.add(c);
     return [...cols].filter((c) => !/^(agents|intervals|matched)$/.test(c) || cols.size === 1);
   }
 
@@ -154,7 +157,6 @@ export function mount(root) {
     }
     if (current.id === "forecast-accuracy") drawAccuracy();
     else if (current.id === "service-level") drawPerQueue("interval_start", "queue");
-    else if (groupSel.value === "day") drawPerQueue("key", null);
     else chartBox.replaceChildren(barChart("key", metricSel.value));
     renderTable();
   }
@@ -190,6 +192,7 @@ export function mount(root) {
       x,
       series: names.map((n) => ({ label: n, values: x.map((t) => groups.get(n).get(t) ?? null), fmt: (v) => fmtValue(metric, v) })),
       yLabel: label(metric),
+      yFormat: (v) => fmtValue(metric, v),
       height: 300,
     });
   }
@@ -241,13 +244,30 @@ function stat(label, value) {
   return h("div", { class: "stat" }, h("span", { class: "stat-label" }, label), h("span", { class: "stat-value" }, value));
 }
 
+const LABELS = {
+  ds: "Interval", interval_start: "Interval", key: "Group", yhat: "Forecast", yhat_lower: "Lower",
+  yhat_upper: "Upper", aht_seconds: "AHT (s)", asa_seconds: "ASA (s)", in_seconds: "In adherence",
+  out_seconds: "Out of adherence", unscheduled_seconds: "Unscheduled", scheduled_work_seconds: "Scheduled work",
+  worked_seconds: "Worked", adherence_pct: "Adherence %", conformance_pct: "Conformance %",
+};
+// Adherence time is shown as a duration; AHT and ASA stay plain seconds.
+const DURATION_COLS = /^(in|out|unscheduled|scheduled_work|worked)_seconds$/;
+
 function label(col) {
-  const t = String(col).replace(/_pct$/, " %").replace(/_seconds$/, " (s)").replace(/^yhat/, "forecast").replace(/_/g, " ");
+  if (LABELS[col]) return LABELS[col];
+  const t = String(col).replace(/_pct$/, " %").replace(/_seconds$/, " (s)").replace(/_/g, " ");
   return t.charAt(0).toUpperCase() + t.slice(1);
+}
+
+function duration(sec) {
+  const s = Math.round(sec);
+  if (s < 3600) return `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, "0")}s`;
+  return `${Math.floor(s / 3600)}h ${String(Math.floor((s % 3600) / 60)).padStart(2, "0")}m`;
 }
 
 function fmtValue(col, v) {
   if (v === null || v === undefined || Number.isNaN(+v)) return "–";
+  if (DURATION_COLS.test(col)) return duration(+v);
   if (col.endsWith("_pct")) return `${fmt.num(v, 1)}%`;
   if (RATIO_COLS.test(col)) return fmt.pct(v);
   return fmt.num(v, 2);
