@@ -128,6 +128,7 @@ def test_create_and_edit_a_shift_in_the_week_calendar(signed_in: Page, suite: Su
     dialog.get_by_role("button", name="+ Add break or activity").click()
     dialog.get_by_label("Activity 1 start").fill("12:00")
     dialog.get_by_label("Activity 1 end").fill("12:30")
+    screenshot(page, "03a-shift-dialog")
     dialog.get_by_role("button", name="Create shift").click()
     expect(dialog).to_have_count(0)
     chip = cell.locator("button.shift")
