@@ -7,11 +7,13 @@ session-unique prefix, so runs never see each other's data (nor that of ``make r
 from __future__ import annotations
 
 import importlib.util
+import os
 import secrets
 import socket
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -64,28 +66,50 @@ def drop_databases(base_url: str, names: list[str]) -> None:
     engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def suite(
-    kafka_bootstrap: str, database_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Suite]:
-    run = uuid.uuid4().hex[:8]
-    names = [f"it_{run}_{svc}" for svc in DB_SERVICES]
-    urls = create_databases(database_url, names)
-    admin_password = secrets.token_urlsafe(16)
-    prefix = f"it{run}."
+def suite_env(
+    kafka_bootstrap: str,
+    database_urls: dict[str, str],
+    prefix: str,
+    admin_password: str,
+    keys_dir: Path,
+) -> dict[str, str]:
+    """The environment of a test stack: this process's, minus ports and the shared database URL,
+    plus the given broker, one database per service (``database_urls`` keyed by service) and a
+    topic prefix."""
     env = {
         "OPTICALL_ENV": "test",
         "LOG_JSON": "true",
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "KAFKA_TOPIC_PREFIX": prefix,
         "AUTH_ADMIN_PASSWORD": admin_password,
-        "AUTH_KEYS_DIR": str(tmp_path_factory.mktemp("keys")),
-        **{f"{svc.upper()}_DATABASE_URL": urls[f"it_{run}_{svc}"] for svc in DB_SERVICES},
+        "AUTH_KEYS_DIR": str(keys_dir),
+        **{f"{svc.upper()}_DATABASE_URL": database_urls[svc] for svc in DB_SERVICES},
     }
-    ports = {svc: free_port() for svc in devstack.SERVICES}
-    base_env = {k: v for k, v in __import__("os").environ.items() if not k.endswith("_PORT")}
+    base_env = {k: v for k, v in os.environ.items() if not k.endswith("_PORT")}
     base_env.pop("DATABASE_URL", None)
     base_env.update(env)
+    return base_env
+
+
+@contextmanager
+def running_suite(
+    kafka_bootstrap: str,
+    database_url: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    extra_env: dict[str, str] | None = None,
+) -> Iterator[Suite]:
+    """A whole stack on free ports with fresh databases on the server of ``database_url``."""
+    run = uuid.uuid4().hex[:8]
+    names = [f"it_{run}_{svc}" for svc in DB_SERVICES]
+    urls = create_databases(database_url, names)
+    admin_password = secrets.token_urlsafe(16)
+    prefix = f"it{run}."
+    by_service = {svc: urls[f"it_{run}_{svc}"] for svc in DB_SERVICES}
+    base_env = suite_env(
+        kafka_bootstrap, by_service, prefix, admin_password, tmp_path_factory.mktemp("keys")
+    )
+    base_env.update(extra_env or {})
+    ports = {svc: free_port() for svc in devstack.SERVICES}
     log_dir = tmp_path_factory.mktemp("logs")
     stack = devstack.start_stack(ports=ports, env=base_env, log_dir=log_dir)
     try:
@@ -99,3 +123,11 @@ def suite(
     finally:
         stack.stop()
         drop_databases(database_url, names)
+
+
+@pytest.fixture(scope="session")
+def suite(
+    kafka_bootstrap: str, database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Suite]:
+    with running_suite(kafka_bootstrap, database_url, tmp_path_factory) as running:
+        yield running
