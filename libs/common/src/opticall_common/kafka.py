@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
 from pydantic import BaseModel, ValidationError
 
 from opticall_common import topics
@@ -56,12 +56,38 @@ def encode(event: BaseModel) -> bytes:
     return event.model_dump_json().encode()
 
 
+async def await_acks(futures: Sequence[asyncio.Future[object]], stall_seconds: float) -> None:
+    """Wait for every acknowledgement; fail when none arrives for ``stall_seconds``.
+
+    aiokafka retries a batch for as long as the partition's leader is known, so with the broker
+    down (e.g. restarting) a send would hang forever and an HTTP caller until its own timeout.
+    Failing instead lets the caller answer 503; records still queued may yet be delivered,
+    which consumers tolerate (they drop duplicates by event id).
+    """
+    pending = set(futures)
+    while pending:
+        done, pending = await asyncio.wait(pending, timeout=stall_seconds)
+        if not done:
+            for fut in pending:  # retrieve their outcome later so nothing is logged as unseen
+                fut.add_done_callback(lambda f: f.cancelled() or f.exception())
+            raise KafkaTimeoutError(f"no acknowledgement from Kafka for {stall_seconds} s")
+        for fut in done:
+            fut.result()
+
+
 class EventPublisher:
     """Publishes contract events; wraps one idempotent producer for a service's lifetime."""
 
-    def __init__(self, bootstrap_servers: str, client_id: str, prefix: str = "") -> None:
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        client_id: str,
+        prefix: str = "",
+        stall_seconds: float = 10.0,
+    ) -> None:
         self.producer = make_producer(bootstrap_servers, client_id)
         self.prefix = prefix
+        self.stall_seconds = stall_seconds
 
     async def start(self) -> None:
         await self.producer.start()
@@ -73,7 +99,8 @@ class EventPublisher:
         return topics.topic(name, self.prefix)
 
     async def publish(self, name: str, key: str, event: BaseModel) -> None:
-        await self.producer.send_and_wait(self.physical(name), encode(event), key=key.encode())
+        fut = await self.producer.send(self.physical(name), encode(event), key=key.encode())
+        await await_acks([fut], self.stall_seconds)
         EVENTS_PUBLISHED.labels(topic=name).inc()
 
     async def publish_many(self, name: str, items: Sequence[tuple[str, BaseModel]]) -> None:
@@ -82,7 +109,7 @@ class EventPublisher:
             await self.producer.send(self.physical(name), encode(ev), key=key.encode())
             for key, ev in items
         ]
-        await asyncio.gather(*futures)
+        await await_acks(futures, self.stall_seconds)
         EVENTS_PUBLISHED.labels(topic=name).inc(len(items))
 
 
