@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -116,6 +117,21 @@ def install_problem_handlers(app: FastAPI) -> None:
             instance=request.url.path,
             errors=errors,
         )
+
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # A refused or lost connection (e.g. PostgreSQL restarting) is an outage, not a bug:
+        # 503 with Retry-After tells the client to try again. Other driver errors stay 500s.
+        if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc)
+            return problem_response(
+                503,
+                "The database is unavailable; retry shortly.",
+                instance=request.url.path,
+                headers={"Retry-After": "1"},
+            )
+        log.exception("database error on %s %s", request.method, request.url.path)
+        return problem_response(500, "An unexpected error occurred.", instance=request.url.path)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
