@@ -272,7 +272,8 @@ def test_live_board_colours_an_agent_out_of_adherence(signed_in: Page, suite: Su
     expect(card).to_have_attribute("data-adherence", "out", timeout=30_000)
     expect(card).to_have_class(re.compile(r"\badh-out\b"))
     expect(card).to_contain_text("Out of adherence")
-    expect(card).to_contain_text("Ada")  # the roster is fetched again for a new agent's name
+    # The roster is fetched again (at most every 10 s) for a new agent's name.
+    expect(card).to_contain_text("Ada", timeout=20_000)
     expect(page.locator(".tile-adh .tile-value")).not_to_have_text(
         "\u2013"
     )  # an en dash: no figure
