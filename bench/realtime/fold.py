@@ -1,0 +1,218 @@
+"""Fold throughput and memory per agent, in one process (run by bench/realtime/run.py).
+
+1. Produce ``BENCH_RT_EVENTS`` events (default 5,000, one per agent) to a fresh prefixed
+   ``agent-events`` topic.
+2. Baselines: a bare aiokafka consumer reads them all (getmany, no processing), and a Faust
+   agent that does nothing with them (the framework's own ceiling): events/s.
+3. The realtime Engine (the service's Faust app, its table and changelog, the full-view
+   reader and the change sink) folds the same topic on this loop: events/s, first to last.
+4. Memory: ``BENCH_RT_AGENTS`` (default 100,000) more agents folded through the same engine;
+   RSS after minus RSS before, divided by the agents.
+Prints one JSON object on stdout.
+"""
+
+# ruff: noqa: ASYNC110 - polling the counters the engine exposes is what a benchmark does
+from __future__ import annotations
+
+import asyncio
+import gc
+import json
+import os
+import sys
+import time
+import uuid
+from datetime import UTC, datetime
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from faust.contrib.asgi import faust_app_running
+
+from opticall_common import topics
+from opticall_common.events import AgentEvent
+from opticall_realtime.config import Settings
+from opticall_realtime.hub import Hub
+from opticall_realtime.main import prepare_topics
+from opticall_realtime.sink import ChangeSink
+from opticall_realtime.stream import Engine
+from opticall_realtime.view import AgentView, ChangelogReader
+
+AGENTS = int(os.environ.get("BENCH_RT_AGENTS", "100000"))
+EVENTS = int(os.environ.get("BENCH_RT_EVENTS", "5000"))
+BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+async def produce(topic: str, n: int, start: int = 0) -> None:
+    producer = AIOKafkaProducer(
+        bootstrap_servers=BOOTSTRAP, linger_ms=20, max_batch_size=512 * 1024, acks=1
+    )
+    await producer.start()
+    try:
+        futures = []
+        for ev in make_events(n, start):
+            futures.append(
+                await producer.send(topic, ev.model_dump_json().encode(), key=ev.agent_id.encode())
+            )
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+
+
+async def raw_rate(topic: str, partitions: int, n: int) -> float:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=BOOTSTRAP, group_id=None, auto_offset_reset="earliest"
+    )
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in range(partitions)]
+        consumer.assign(tps)
+        await consumer.seek_to_beginning(*tps)
+        seen = 0
+        deadline = time.monotonic() + 300
+        first = time.perf_counter()
+        while seen < n and time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            seen += sum(len(v) for v in batches.values())
+        return seen / (time.perf_counter() - first)
+    finally:
+        await consumer.stop()
+
+
+async def bare_faust_rate(topic: str, partitions: int, n: int) -> float:
+    """A Faust agent that does nothing with each event: the framework's own ceiling."""
+    import faust
+
+    app_id = f"bare-{uuid.uuid4().hex[:8]}"
+    app = faust.App(
+        app_id,
+        broker=f"kafka://{BOOTSTRAP}",
+        store="memory://",
+        web_enabled=False,
+        autodiscover=False,
+        topic_partitions=partitions,
+        consumer_auto_offset_reset="earliest",
+        datadir=f"/tmp/opticall-realtime/{app_id}",
+    )
+    src = app.topic(
+        topic, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw"
+    )
+    marks: dict[str, float] = {}
+    count = [0]
+
+    async def agent(stream: faust.StreamT[bytes]) -> None:
+        async for _ in stream.events():
+            if not count[0]:
+                marks["first"] = time.perf_counter()
+            count[0] += 1
+            marks["last"] = time.perf_counter()
+
+    app.agent(src, name="bare")(agent)
+    async with faust_app_running(app):
+        deadline = time.monotonic() + 600
+        while count[0] < n and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+    return (count[0] - 1) / (marks["last"] - marks["first"])
+
+
+def make_events(n: int, start: int) -> list[AgentEvent]:
+    now = datetime.now(UTC)
+    states = ["available", "on_call", "after_call_work", "break", "not_ready"]
+    return [
+        AgentEvent(
+            event_id=uuid.uuid4().hex,
+            agent_id=f"agent-{i:06d}",
+            state=states[i % len(states)],
+            timestamp=now,
+            queue=f"q{i % 20}",
+            source="bench",
+        )
+        for i in range(start, start + n)
+    ]
+
+
+async def main() -> None:
+    prefix = f"bench{uuid.uuid4().hex[:8]}."
+    settings = Settings(
+        KAFKA_BOOTSTRAP_SERVERS=BOOTSTRAP,
+        KAFKA_TOPIC_PREFIX=prefix,
+        OPTICALL_ENV="test",
+        database_url="sqlite://",
+        history_enabled=False,
+    )
+    await prepare_topics(settings)
+    topic = topics.topic(topics.AGENT_EVENTS, prefix)
+    print(f"producing {EVENTS} events to {topic}", file=sys.stderr)
+    await produce(topic, EVENTS)
+    raw = max([await raw_rate(topic, settings.partitions, EVENTS) for _ in range(2)])
+    print(f"raw aiokafka: {raw:.0f} ev/s", file=sys.stderr)
+    bare = await bare_faust_rate(topic, settings.partitions, EVENTS)
+    print(f"bare Faust agent: {bare:.0f} ev/s", file=sys.stderr)
+
+    hub = Hub(settings.ws_queue_size)
+    view = AgentView(hub)
+    reader = ChangelogReader(BOOTSTRAP, topics.topic(topics.AGENT_STATE, prefix), view)
+    sink = ChangeSink(None, None)
+    engine = Engine(settings, view, sink, None)
+    original = engine.apply_event
+    marks: dict[str, float] = {}
+
+    def timed(ev: AgentEvent) -> None:
+        if not marks:
+            marks["first"] = time.perf_counter()
+        original(ev)
+        marks["last"] = time.perf_counter()
+
+    engine.apply_event = timed  # type: ignore[method-assign]
+    await reader.start()
+    await sink.start()
+    async with faust_app_running(engine.app):
+        deadline = time.monotonic() + 900
+        while engine.folded + engine.duplicates < EVENTS and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        fold_rate = (engine.folded - 1) / (marks["last"] - marks["first"])
+        print(f"realtime fold: {fold_rate:.0f} ev/s", file=sys.stderr)
+        # Memory: AGENTS more agents through the same consumer, fold, table, changelog, view.
+        await asyncio.sleep(2)
+        gc.collect()
+        rss_before = rss_bytes()
+        print(f"producing {AGENTS} more agents", file=sys.stderr)
+        live_start = time.perf_counter()
+        await produce(topic, AGENTS, start=EVENTS)
+        while engine.folded < EVENTS + AGENTS and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+        live_rate = AGENTS / (time.perf_counter() - live_start)
+        print(f"realtime fold, produced while running: {live_rate:.0f} ev/s", file=sys.stderr)
+        while len(view.records) < EVENTS + AGENTS and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        while engine.app.producer.buffer.size and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        while not sink.queue.empty():
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(2)
+        gc.collect()
+        rss_after = rss_bytes()
+    await sink.stop()
+    await reader.stop()
+    print(
+        json.dumps(
+            {
+                "events": EVENTS,
+                "agents": AGENTS,
+                "raw_rate": raw,
+                "bare_faust_rate": bare,
+                "fold_rate": fold_rate,
+                "live_fold_rate": live_rate,
+                "rss_before": rss_before,
+                "rss_after": rss_after,
+                "bytes_per_agent": (rss_after - rss_before) / AGENTS,
+                "view_agents": len(view.records),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,95 @@
+"""Realtime benchmark: fold rate vs raw aiokafka, event -> WebSocket latency, memory per agent.
+
+Runs ``fold.py`` (in-process Engine against the broker in ``KAFKA_BOOTSTRAP_SERVERS``, default
+127.0.0.1:9092) and ``latency.py`` (the real service process plus a WebSocket client), each in
+its own process, and prints the JSON lines of bench/run.py's contract. Knobs:
+``BENCH_RT_EVENTS`` (fold-rate events), ``BENCH_RT_AGENTS`` (memory: agents, default 100,000),
+``BENCH_RT_RATE`` (latency: events/s, default 2,000), ``BENCH_RT_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+def run(script: str, **env: str) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, str(HERE / script)],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
+    sys.stderr.write(proc.stderr[-3000:])
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        raise SystemExit(f"{script} failed with {proc.returncode}")
+    return dict(json.loads(lines[-1]))
+
+
+def row(metric: str, value: float, **kw: Any) -> None:
+    out = {"benchmark": "realtime", "metric": metric, "value": round(value, 3), **kw}
+    print(json.dumps(out), flush=True)
+
+
+def main() -> None:
+    fold = run("fold.py")
+    ratio = fold["fold_rate"] / fold["raw_rate"]
+    row(
+        "fold events/s",
+        fold["fold_rate"],
+        baseline=round(fold["raw_rate"], 1),
+        baseline_name="raw aiokafka getmany",
+        ratio=round(ratio, 4),
+        target=">= 0.5",
+        ok=ratio >= 0.5,
+    )
+    bare_ratio = fold["fold_rate"] / fold["bare_faust_rate"]
+    row(
+        "fold events/s vs a no-op Faust agent",
+        fold["fold_rate"],
+        baseline=round(fold["bare_faust_rate"], 1),
+        baseline_name="no-op Faust agent",
+        ratio=round(bare_ratio, 4),
+        target="info",
+        ok=True,
+    )
+    per_agent = fold["bytes_per_agent"]
+    row(
+        f"RSS bytes per agent ({fold['agents']} agents)",
+        per_agent,
+        baseline=1024,
+        baseline_name="budget 1 KB",
+        ratio=round(per_agent / 1024, 3),
+        target="<= 1.0",
+        ok=per_agent <= 1024,
+    )
+    for rate, target in ((os.environ.get("BENCH_RT_RATE", "2000"), True), ("200", False)):
+        lat = run("latency.py", BENCH_RT_RATE=rate)
+        p99_ms = lat["p99"] * 1000
+        row(
+            f"event->WS p50 ms at {rate} ev/s",
+            lat["p50"] * 1000,
+            target="info",
+            ok=True,
+        )
+        row(
+            f"event->WS p99 ms at {rate} ev/s",
+            p99_ms,
+            baseline=50,
+            baseline_name="budget 50 ms",
+            ratio=round(p99_ms / 50, 3),
+            target="<= 1.0" if target else "info",
+            ok=p99_ms <= 50 if target else True,
+        )
+
+
+if __name__ == "__main__":
+    main()
