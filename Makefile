@@ -47,6 +47,17 @@ lint: install ## ruff and mypy
 	@$(UV) run --frozen ruff format --check .
 	@$(UV) run --frozen mypy libs/common/src services/*/src
 
+.PHONY: web
+web: ## Rebuild the web dashboard into the gateway's static folder (built files are committed)
+	@npm ci --prefix web --no-audit --no-fund
+	@npm run --prefix web build
+
+.PHONY: browser
+browser: install kafka postgres ## Browser tests of the dashboard in headless Chromium
+	@web/scripts/ensure-chromium.sh
+	@eval "$$(scripts/kafka.sh env)"; eval "$$(scripts/postgres.sh env)"; \
+	$(UV) run --frozen pytest -m browser tests/browser
+
 .PHONY: schemas
 schemas: install ## Regenerate the event JSON Schemas and the AsyncAPI document
 	@$(UV) run --frozen python -m opticall_common.schemas
