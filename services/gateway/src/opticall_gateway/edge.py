@@ -8,7 +8,7 @@ request upstream. No BaseHTTPMiddleware, no Request objects on the hot path.
 
 from __future__ import annotations
 
-import uuid
+import os
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -25,8 +25,6 @@ SECURITY_HEADERS: Headers = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"no-referrer"),
-    (b"content-security-policy", b"frame-ancestors 'none'"),
-    (b"cross-origin-opener-policy", b"same-origin"),
 ]
 # Upstream copies of headers the gateway sets itself are dropped, so none is sent twice.
 RESPONSE_DROP = HOP_BY_HOP | {k for k, _ in SECURITY_HEADERS} | {b"x-request-id"}
@@ -37,7 +35,7 @@ def _request_id(value: bytes | None) -> bytes:
     # A caller's id is kept for tracing across systems, if it is a sane token.
     if value and len(value) <= 128 and value.isascii() and value.replace(b"-", b"").isalnum():
         return value
-    return uuid.uuid4().hex.encode()
+    return os.urandom(16).hex().encode()
 
 
 def _bearer(value: bytes | None) -> str | None:

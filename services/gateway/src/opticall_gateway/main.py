@@ -1,4 +1,10 @@
-"""The gateway's app: the edge (routing, auth, proxy) in front of the gateway's own pages."""
+"""The gateway's app: the edge (routing, auth, proxy) in front of the gateway's own pages.
+
+``GatewayApp`` hands every HTTP and WebSocket connection straight to its front chain
+(errors → metrics → CORS → edge) instead of FastAPI's own middleware stack; FastAPI's stack
+(problem handlers, router) only runs for the pages the gateway serves itself. Proxied
+requests thus skip a router, two exception layers and FastAPI's per-request telemetry check.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +12,57 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.errors import ServerErrorMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opticall_common.app import ORJSONResponse
 from opticall_common.logging import configure_logging
-from opticall_common.metrics import MetricsMiddleware, metrics_endpoint
-from opticall_common.problems import install_problem_handlers
+from opticall_common.metrics import metrics_endpoint
+from opticall_common.problems import install_problem_handlers, problem_response
 from opticall_gateway.config import Settings, get_settings
 from opticall_gateway.edge import Edge
+from opticall_gateway.metrics import HttpMetricsMiddleware
 from opticall_gateway.pages import gateway_router, mount_static
 from opticall_gateway.state import Gateway
 
+log = logging.getLogger(__name__)
 
-def create_app(
-    settings: Settings | None = None, *, transport: httpx.AsyncBaseTransport | None = None
-) -> FastAPI:
+
+class GatewayApp(FastAPI):
+    front: ASGIApp | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.front is None or scope["type"] == "lifespan":
+            await super().__call__(scope, receive, send)
+            return
+        scope["app"] = self
+        await self.front(scope, receive, send)
+
+    async def pages(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The gateway's own routes, through FastAPI's full stack."""
+        await super().__call__(scope, receive, send)
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(500, "An unexpected error occurred.", instance=request.url.path)
+
+
+def create_app(settings: Settings | None = None) -> GatewayApp:
     settings = settings or get_settings()
     configure_logging("gateway", settings.log_level, settings.log_json)
-    # httpx logs every request at INFO: on the proxy's hot path that is a log line per call.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    gw = Gateway(settings, transport=transport)
+    gw = Gateway(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with gw.running():
             yield
 
-    app = FastAPI(
+    app = GatewayApp(
         title="OptiCall API",
         version="0.1.0",
         lifespan=lifespan,
@@ -49,16 +77,18 @@ def create_app(
     app.include_router(gateway_router(gw, app))
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     mount_static(app)
-    # Added last = outermost: metrics see every answer, CORS preflights never reach the edge.
-    app.add_middleware(Edge, gateway=gw)
+
+    front: ASGIApp = Edge(app.pages, gateway=gw)
     if settings.cors_origin_list:
-        app.add_middleware(
-            CORSMiddleware,
+        # Outside the edge: preflights are answered before routing and auth.
+        front = CORSMiddleware(
+            front,
             allow_origins=settings.cors_origin_list,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
             max_age=600,
         )
-    app.add_middleware(MetricsMiddleware, service="gateway")
+    front = HttpMetricsMiddleware(front, service="gateway")
+    app.front = ServerErrorMiddleware(front, handler=_unexpected)
     return app

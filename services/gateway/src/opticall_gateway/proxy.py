@@ -1,4 +1,4 @@
-"""Forward one HTTP request to its upstream and stream the answer back, with pooled httpx.
+"""Forward one HTTP request to its upstream and stream the answer back, on one pooled session.
 
 Bodies are streamed both ways so a large CSV upload or report never sits in memory whole;
 small bodies with a Content-Length are read at once, which is cheaper than chunking them.
@@ -10,7 +10,8 @@ import logging
 import time
 from collections.abc import AsyncIterator
 
-import httpx
+import aiohttp
+import yarl
 from starlette.types import Receive, Scope, Send
 
 from opticall_gateway.responses import Headers, send_problem
@@ -132,60 +133,74 @@ async def forward(
     drop = REQUEST_DROP
     if any(k == b"connection" for k, _ in scope["headers"]):
         drop = drop | _connection_listed(scope["headers"])
-    headers = upstream_request_headers(scope, request_id, drop)
+    headers = [
+        (k.decode("latin-1"), v.decode("latin-1"))
+        for k, v in upstream_request_headers(scope, request_id, drop)
+    ]
     limit = gw.settings.max_body_bytes
-    content: bytes | AsyncIterator[bytes] | None = None
+    body: bytes | AsyncIterator[bytes] | None = None
     started = time.perf_counter()
     try:
         if content_length is not None and content_length <= SMALL_BODY:
-            content = await _read_small(receive, limit)
+            body = await _read_small(receive, limit)
         elif content_length is not None or chunked:
-            content = _stream(receive, limit)
-        request = gw.http.build_request(scope["method"], url, headers=headers, content=content)
-        response = await gw.http.send(request, stream=True)
+            body = _stream(receive, limit)
+        response = await gw.session.request(
+            scope["method"],
+            yarl.URL(url, encoded=True),  # already encoded: forwarded byte for byte
+            headers=headers,
+            data=body,
+            allow_redirects=False,
+        )
     except BodyTooLarge:
         await send_problem(send, 413, _too_large(limit), response_headers, path)
         return
     except ClientGone:
         return
-    except (httpx.ReadTimeout, httpx.WriteTimeout) as exc:
+    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
         gw.metrics.observe(service, "timeout", None)
         log.warning("upstream %s timed out on %s: %r", service, path, exc)
-        await send_problem(
-            send, 504, f"the {service} service did not answer in time", response_headers, path
-        )
+        detail = f"the {service} service did not answer in time"
+        status = 503 if isinstance(exc, aiohttp.ConnectionTimeoutError) else 504
+        await send_problem(send, status, detail, response_headers, path)
         return
-    except httpx.TransportError as exc:
+    except aiohttp.ClientError as exc:
+        # aiohttp wraps what the request body raised while it was being sent.
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, BodyTooLarge):
+            await send_problem(send, 413, _too_large(limit), response_headers, path)
+            return
+        if isinstance(cause, ClientGone):
+            return
         gw.metrics.observe(service, "error", None)
         log.warning("upstream %s unavailable for %s: %r", service, path, exc)
-        await send_problem(
-            send,
-            503,
-            f"the {service} service is unavailable; try again shortly",
-            response_headers,
-            path,
-        )
+        detail = f"the {service} service is unavailable; try again shortly"
+        await send_problem(send, 503, detail, response_headers, path)
         return
-    gw.metrics.observe(service, str(response.status_code), time.perf_counter() - started)
+    gw.metrics.observe(service, str(response.status), time.perf_counter() - started)
     try:
-        out = [(k.lower(), v) for k, v in response.headers.raw if k.lower() not in response_drop]
+        out = [(k.lower(), v) for k, v in response.raw_headers if k.lower() not in response_drop]
         out += response_headers
-        await send({"type": "http.response.start", "status": response.status_code, "headers": out})
-        # Hold one chunk back so the last one carries more_body=False: one send fewer for
-        # the usual small JSON answer.
+        await send({"type": "http.response.start", "status": response.status, "headers": out})
+        length = response.content_length
+        if length is not None and length <= SMALL_BODY:
+            # The usual small JSON answer: one read, one send.
+            body_bytes = await response.read()
+            await send({"type": "http.response.body", "body": body_bytes, "more_body": False})
+            return
+        # Hold one chunk back so the last one carries more_body=False.
         pending: bytes | None = None
-        async for chunk in response.aiter_raw():
-            if not chunk:
-                continue
+        async for chunk in response.content.iter_any():
             if pending is not None:
                 await send({"type": "http.response.body", "body": pending, "more_body": True})
             pending = chunk
         await send({"type": "http.response.body", "body": pending or b"", "more_body": False})
-    except httpx.HTTPError as exc:
+    except (aiohttp.ClientError, TimeoutError) as exc:
         # Headers are out: all we can do is cut the connection so the client sees it short.
         log.warning("upstream %s broke off its answer to %s: %r", service, path, exc)
+        response.close()
     finally:
-        await response.aclose()
+        response.release()
 
 
 def _too_large(limit: int) -> str:
