@@ -85,7 +85,56 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+# Every error body, as the handlers below write it (documented once per app in OpenAPI).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "RFC 9457 problem details",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+_PROBLEM_CONTENT = {
+    PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}},
+}
+
+
+def document_problems(schema: dict[str, Any]) -> dict[str, Any]:
+    """Make an OpenAPI document say what clients really get on errors: problem+json.
+
+    FastAPI documents its 422 as ``application/json`` ``HTTPValidationError``; the handlers
+    answer every 4xx/5xx as a problem instead, so each error response (and a ``default`` one
+    for the statuses a route does not list, e.g. 404, 409 or 503) points at ``Problem``.
+    """
+    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+    for item in schema.get("paths", {}).values():
+        for op in item.values():
+            if not isinstance(op, dict) or "responses" not in op:
+                continue
+            responses: dict[str, Any] = op["responses"]
+            for code, response in responses.items():
+                if code[:1] in ("4", "5") and isinstance(response, dict):
+                    response["content"] = dict(_PROBLEM_CONTENT)
+            responses.setdefault(
+                "default", {"description": "Error (problem details)", "content": _PROBLEM_CONTENT}
+            )
+    return schema
+
+
 def install_problem_handlers(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
         return problem_response(
