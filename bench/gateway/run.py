@@ -37,9 +37,7 @@ def free_port() -> int:
 
 
 def start(stack: ExitStack, args: list[str], env: dict[str, str]) -> None:
-    proc = subprocess.Popen(
-        args, env=env, cwd=HERE, stdout=subprocess.DEVNULL, stderr=sys.stderr
-    )
+    proc = subprocess.Popen(args, env=env, cwd=HERE, stdout=subprocess.DEVNULL, stderr=sys.stderr)
     stack.callback(_stop, proc)
 
 
@@ -120,8 +118,17 @@ def main() -> int:
     with ExitStack() as stack:
         start(
             stack,
-            [sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(bare_port),
-             "--log-level", "warning", *uvicorn_args],
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bare_app:app",
+                "--port",
+                str(bare_port),
+                "--log-level",
+                "warning",
+                *uvicorn_args,
+            ],
             env,
         )
         start(stack, [sys.executable, "-m", "opticall_gateway"], gw_env)
@@ -131,22 +138,46 @@ def main() -> int:
 
         gw_p, bare_p = pair(f"{gateway}/protected", f"{bare}/protected", token, COUNT, CONCURRENCY)
         ratio = gw_p["rps"] / bare_p["rps"]
-        emit("GET /protected req/s", gw_p["rps"], bare_p["rps"], "bare FastAPI",
-             ">= 0.8", ratio >= 0.8)
+        emit(
+            "GET /protected req/s",
+            gw_p["rps"],
+            bare_p["rps"],
+            "bare FastAPI",
+            ">= 0.8",
+            ratio >= 0.8,
+        )
 
         gw_a, direct_a = pair(f"{gateway}/agents", f"{bare}/agents", token, COUNT, CONCURRENCY)
         ratio = gw_a["rps"] / direct_a["rps"]
-        emit("proxied GET /agents req/s", gw_a["rps"], direct_a["rps"], "service direct",
-             ">= 0.5", ratio >= 0.5)
-
-        light_gw, light_direct = pair(
-            f"{gateway}/agents", f"{bare}/agents", token, LIGHT_COUNT, 1
+        emit(
+            "proxied GET /agents req/s",
+            gw_a["rps"],
+            direct_a["rps"],
+            "service direct",
+            ">= 0.5",
+            ratio >= 0.5,
         )
+
+        light_gw, light_direct = pair(f"{gateway}/agents", f"{bare}/agents", token, LIGHT_COUNT, 1)
         added = light_gw["p50_ms"] - light_direct["p50_ms"]
-        emit("proxied GET added p50 ms (light load)", added, light_direct["p50_ms"],
-             "service direct p50 ms", "<= 2 ms", added <= 2.0)
-        print(json.dumps({"protected": [gw_p, bare_p], "proxied": [gw_a, direct_a],
-                          "light": [light_gw, light_direct]}), file=sys.stderr)
+        emit(
+            "proxied GET added p50 ms (light load)",
+            added,
+            light_direct["p50_ms"],
+            "service direct p50 ms",
+            "<= 2 ms",
+            added <= 2.0,
+        )
+        print(
+            json.dumps(
+                {
+                    "protected": [gw_p, bare_p],
+                    "proxied": [gw_a, direct_a],
+                    "light": [light_gw, light_direct],
+                }
+            ),
+            file=sys.stderr,
+        )
     return 0
 
 
