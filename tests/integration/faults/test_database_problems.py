@@ -53,3 +53,14 @@ def test_other_driver_errors_stay_500_without_internals() -> None:
     resp = app_raising(IntegrityError("INSERT secret", {}, Exception("dup"))).get("/boom")
     assert resp.status_code == 500
     assert "secret" not in resp.text
+
+
+def test_nul_in_text_is_422_and_other_value_errors_500() -> None:
+    # psycopg2's own words when a string parameter holds NUL (PostgreSQL text cannot).
+    nul = ValueError("A string literal cannot contain NUL (0x00) characters.")
+    resp = app_raising(nul).get("/boom")
+    assert resp.status_code == 422
+    assert "NUL" in resp.json()["detail"]
+    other = app_raising(ValueError("secret internals")).get("/boom")
+    assert other.status_code == 500
+    assert "secret" not in other.text

@@ -85,6 +85,8 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+_NUL_REFUSED = "cannot contain NUL (0x00) characters"  # psycopg2's ValueError
+
 # Every error body, as the handlers below write it (documented once per app in OpenAPI).
 PROBLEM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -180,6 +182,17 @@ def install_problem_handlers(app: FastAPI) -> None:
                 headers={"Retry-After": "1"},
             )
         log.exception("database error on %s %s", request.method, request.url.path)
+        return problem_response(500, "An unexpected error occurred.", instance=request.url.path)
+
+    @app.exception_handler(ValueError)
+    async def _value(request: Request, exc: ValueError) -> JSONResponse:
+        # PostgreSQL text cannot hold NUL, and psycopg2 refuses it before sending: the input
+        # was bad (any text field or filter of any service), not the server.
+        if _NUL_REFUSED in str(exc):
+            return problem_response(
+                422, "Text must not contain NUL (\\u0000) characters.", instance=request.url.path
+            )
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem_response(500, "An unexpected error occurred.", instance=request.url.path)
 
     @app.exception_handler(Exception)
