@@ -40,6 +40,7 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, service: str) -> None:
         self.app = app
         self.service = service
+        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -57,10 +58,16 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_wrapper)
         finally:
-            route = _route_of(scope)
-            method = scope["method"]
-            HTTP_REQUESTS.labels(self.service, method, route, str(status)).inc()
-            HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - start)
+            key = (scope["method"], _route_of(scope), status)
+            children = self._children.get(key)
+            if children is None:
+                # labels() hashes and locks on every call; cache the children per label set.
+                children = self._children[key] = (
+                    HTTP_REQUESTS.labels(self.service, key[0], key[1], str(status)),
+                    HTTP_LATENCY.labels(self.service, key[0], key[1]),
+                )
+            children[0].inc()
+            children[1].observe(time.perf_counter() - start)
 
 
 async def metrics_endpoint(_: Request) -> Response:
