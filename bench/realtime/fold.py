@@ -2,8 +2,11 @@
 
 1. Produce ``BENCH_RT_EVENTS`` events (default 5,000, one per agent) to a fresh prefixed
    ``agent-events`` topic.
-2. Baselines: a bare aiokafka consumer reads them all (getmany, no processing), and a Faust
-   agent that does nothing with them (the framework's own ceiling): events/s.
+2. Baselines, events/s over the same topic: a bare aiokafka consumer (``getmany``) that
+   decodes and validates every record exactly as the fold does (``AgentEvent``
+   ``model_validate_json``) but keeps no state, writes nothing and has no offsets to commit;
+   the same without even decoding (``raw_nodecode_rate``, the wire ceiling); and a Faust agent
+   that does nothing with each event (the framework's own per-event ceiling).
 3. The realtime Engine (the service's Faust app, its table and changelog, the full-view
    reader and the change sink) folds the same topic on this loop: events/s, first to last.
 4. Memory: ``BENCH_RT_AGENTS`` (default 100,000) more agents folded through the same engine;
@@ -36,7 +39,7 @@ from opticall_realtime.stream import Engine
 from opticall_realtime.view import AgentView, ChangelogReader
 
 AGENTS = int(os.environ.get("BENCH_RT_AGENTS", "100000"))
-EVENTS = int(os.environ.get("BENCH_RT_EVENTS", "5000"))
+EVENTS = int(os.environ.get("BENCH_RT_EVENTS", "20000"))
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
 
@@ -61,7 +64,7 @@ async def produce(topic: str, n: int, start: int = 0) -> None:
         await producer.stop()
 
 
-async def raw_rate(topic: str, partitions: int, n: int) -> float:
+async def raw_rate(topic: str, partitions: int, n: int, decode: bool = True) -> float:
     consumer = AIOKafkaConsumer(
         bootstrap_servers=BOOTSTRAP, group_id=None, auto_offset_reset="earliest"
     )
@@ -75,7 +78,11 @@ async def raw_rate(topic: str, partitions: int, n: int) -> float:
         first = time.perf_counter()
         while seen < n and time.monotonic() < deadline:
             batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
-            seen += sum(len(v) for v in batches.values())
+            for records in batches.values():
+                seen += len(records)
+                if decode:
+                    for record in records:
+                        AgentEvent.model_validate_json(record.value)
         return seen / (time.perf_counter() - first)
     finally:
         await consumer.stop()
@@ -147,7 +154,9 @@ async def main() -> None:
     print(f"producing {EVENTS} events to {topic}", file=sys.stderr)
     await produce(topic, EVENTS)
     raw = max([await raw_rate(topic, settings.partitions, EVENTS) for _ in range(2)])
-    print(f"raw aiokafka: {raw:.0f} ev/s", file=sys.stderr)
+    print(f"raw aiokafka + decode: {raw:.0f} ev/s", file=sys.stderr)
+    nodecode = max([await raw_rate(topic, settings.partitions, EVENTS, False) for _ in range(2)])
+    print(f"raw aiokafka, no decode: {nodecode:.0f} ev/s", file=sys.stderr)
     bare = await bare_faust_rate(topic, settings.partitions, EVENTS)
     print(f"bare Faust agent: {bare:.0f} ev/s", file=sys.stderr)
 
@@ -202,6 +211,7 @@ async def main() -> None:
                 "events": EVENTS,
                 "agents": AGENTS,
                 "raw_rate": raw,
+                "raw_nodecode_rate": nodecode,
                 "bare_faust_rate": bare,
                 "fold_rate": fold_rate,
                 "live_fold_rate": live_rate,

@@ -44,7 +44,8 @@ class ChangeSink:
         """Queue what changed between ``old`` and ``new`` (called by the fold; never blocks)."""
         adherence_changed = old is None or old.adherence != new.adherence
         change = None
-        if adherence_changed:
+        # Build only what someone consumes (no publisher: no change event; no DB: no row).
+        if adherence_changed and self.publisher is not None:
             # Built from trusted values on the fold's hot path: no validation pass needed.
             change = AdherenceChange.model_construct(
                 change_id=new_id(),
@@ -56,7 +57,7 @@ class ChangeSink:
                 at=datetime.fromtimestamp(at, UTC),
             )
         row = None
-        if (
+        if self.sessions is not None and (
             old is None
             or adherence_changed
             or (old.state, old.activity, old.queue) != (new.state, new.activity, new.queue)
