@@ -182,14 +182,26 @@ class AdherenceChange(BaseModel):
     at: UtcDatetime
 
 
+# A dead letter must itself fit in one Kafka record (1 MB by default) even when the refused
+# record was near that size and JSON escaping inflates it (a quote becomes two bytes, a control
+# character six): the start of key and value is kept; partition and offset find the original.
+DEAD_LETTER_MAX_CHARS = 100_000
+
+
+def _clip(value: str | None) -> str | None:
+    if value is None or len(value) <= DEAD_LETTER_MAX_CHARS:
+        return value
+    return value[:DEAD_LETTER_MAX_CHARS] + f"... [{len(value)} characters in all]"
+
+
 class DeadLetter(BaseModel):
     """What lands on ``<topic>.dlq``: the raw record and why it was refused."""
 
     topic: str
     partition: int
     offset: int
-    key: str | None
-    value: str
+    key: Annotated[str | None, AfterValidator(_clip)]
+    value: Annotated[str, AfterValidator(_clip)]
     error: str
     failed_at: UtcDatetime = Field(default_factory=utcnow)
 
