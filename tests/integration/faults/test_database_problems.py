@@ -12,7 +12,7 @@ from contextlib import asynccontextmanager
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, InterfaceError, OperationalError
 
 from opticall_common.app import create_service_app
 from opticall_common.settings import ServiceSettings
@@ -64,3 +64,11 @@ def test_nul_in_text_is_422_and_other_value_errors_500() -> None:
     other = app_raising(ValueError("secret internals")).get("/boom")
     assert other.status_code == 500
     assert "secret" not in other.text
+
+
+def test_data_errors_are_422() -> None:
+    # GET /users?offset=22393746136032403456 (schemathesis): bigint out of range in PostgreSQL.
+    exc = DataError("SELECT ... OFFSET %(o)s", {}, Exception("bigint out of range"))
+    resp = app_raising(exc).get("/boom")
+    assert resp.status_code == 422
+    assert "SELECT" not in resp.text

@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -180,6 +180,12 @@ def install_problem_handlers(app: FastAPI) -> None:
                 "The database is unavailable; retry shortly.",
                 instance=request.url.path,
                 headers={"Retry-After": "1"},
+            )
+        if isinstance(exc, DataError):  # e.g. an offset or id beyond the column's range
+            return problem_response(
+                422,
+                "A value is out of the range or form the database accepts.",
+                instance=request.url.path,
             )
         log.exception("database error on %s %s", request.method, request.url.path)
         return problem_response(500, "An unexpected error occurred.", instance=request.url.path)
