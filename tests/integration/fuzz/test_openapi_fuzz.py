@@ -1,0 +1,117 @@
+"""Bad input through the gateway: schemathesis over the merged ``/openapi.json``, as admin.
+
+Every operation gets generated requests in schemathesis's phases (the document's examples,
+boundary/coverage cases, random valid and invalid data, and stateful sequences that follow
+the links it infers, e.g. create then read). Every response must be a non-5xx matching the
+document: a documented status (errors fall under the ``default`` problem response), its content
+type, schema and headers. Bounded per operation and in total so the run takes about two
+minutes.
+
+It runs schemathesis's own runner (``st run``) in a subprocess: its pytest integration does not
+work with the pytest this project uses (it reads ``Function._nodeid``, gone in pytest 9).
+
+Left out: ``POST /login`` (random credentials would trip the per-client login throttle that the
+rest of the suite logs in through), ``/users/{username}`` (a generated PATCH or DELETE could
+hit the admin account every other test uses), the WebSocket, and the dashboard's HTML/static
+pages, which are not API.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.integration.suite import Suite
+
+CHECKS = ",".join(
+    [
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+        "response_headers_conformance",
+    ]
+)
+EXCLUDED = [
+    ("--exclude-path", "/login"),
+    ("--exclude-path-regex", "^/users/"),
+    ("--exclude-path", "/realtime/ws"),
+    ("--exclude-path", "/"),
+    ("--exclude-path", "/docs"),
+    ("--exclude-path-regex", "^/static/"),
+]
+# Findings reported to their owners and not fixed yet: path -> (checks it fails, why). Each
+# is fuzzed on its own with every other check, so the rest of what it does stays guarded.
+KNOWN: dict[str, tuple[list[str], str]] = {
+    "/reports/adherence": (
+        ["content_type_conformance"],
+        "realtime: ?format=csv answers text/csv, documented as application/json only",
+    ),
+    "/reports/forecast-accuracy": (
+        ["content_type_conformance"],
+        "forecasting: ?format=csv answers text/csv, documented as application/json only",
+    ),
+    "/reports/service-level": (
+        ["content_type_conformance", "not_a_server_error"],
+        "forecasting: text/csv undocumented; and POST /history accepts interval_start in years"
+        " pandas cannot hold (e.g. 0085-07-17), after which this report answers 500"
+        " (OutOfBoundsDatetime)",
+    ),
+}
+
+
+def st(
+    suite: Suite, token: str, workdir: Path, *args: str, seconds: int
+) -> subprocess.CompletedProcess[str]:
+    command = [
+        str(Path(sys.executable).parent / "st"),
+        "run",
+        suite.gateway + "/openapi.json",
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        CHECKS,
+        "--max-examples",
+        "8",
+        "--suppress-health-check",
+        "all",
+        "--max-time",
+        str(seconds),
+        "--workers",
+        "2",
+        "--request-timeout",
+        "60",
+        "--max-failures",
+        "50",
+        "--seed",
+        "20261125",
+        "--generation-deterministic",
+        "--no-color",
+        *args,
+    ]
+    # In a temporary folder: st keeps a cache folder in its working directory.
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=seconds + 120, cwd=workdir
+    )
+
+
+@pytest.mark.timeout(420)
+def test_no_5xx_and_responses_match_the_document(suite: Suite, tmp_path: Path) -> None:
+    token = suite.admin_token()
+    skip = [arg for pair in EXCLUDED for arg in pair]
+    for path in KNOWN:
+        skip += ["--exclude-path", path]
+    run = st(suite, token, tmp_path, *skip, seconds=80)
+    assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
+    assert "No operations" not in run.stdout
+    # The known findings, grouped by the checks they skip: one short run per group.
+    groups: dict[str, list[str]] = {}
+    for path, (checks, _why) in KNOWN.items():
+        groups.setdefault(",".join(checks), []).append(path)
+    for checks, paths in groups.items():
+        included = [arg for path in paths for arg in ("--include-path", path)]
+        only = st(suite, token, tmp_path, *included, "--exclude-checks", checks, seconds=20)
+        assert only.returncode == 0, only.stdout[-20_000:] + only.stderr[-5_000:]
