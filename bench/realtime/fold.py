@@ -196,7 +196,10 @@ async def main() -> None:
         print(f"realtime fold, produced while running: {live_rate:.0f} ev/s", file=sys.stderr)
         while len(view.records) < EVENTS + AGENTS and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
-        while engine.app.producer.buffer.size and time.monotonic() < deadline:
+        writer = engine.states.writer
+        while (
+            engine.app.producer.buffer.size or (writer is not None and writer.pending)
+        ) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         while not sink.queue.empty():
             await asyncio.sleep(0.1)

@@ -36,13 +36,13 @@ import time
 import types
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import faust
 from aiokafka.partitioner import murmur2
 from faust.streams import current_event
 from faust.tables.table import Table
-from faust.types import EventT, StreamT
+from faust.types import EventT, Message, StreamT
 from pydantic import ValidationError
 
 from opticall_common import topics
@@ -50,6 +50,7 @@ from opticall_common.events import AgentEvent, DeadLetter, ScheduleChange
 from opticall_common.kafka import EventPublisher, encode
 from opticall_common.metrics import DLQ_RECORDS, EVENTS_CONSUMED
 from opticall_realtime.adherence import Schedule, Shift, apply_change, evaluate
+from opticall_realtime.changelog import ChangelogWriter
 from opticall_realtime.config import Settings
 from opticall_realtime.inline import InlineQueue, drain_messages
 from opticall_realtime.record import AgentRecord, fold_event
@@ -72,6 +73,19 @@ class DecodingTable(Table[str, Any]):
     decode: Callable[[Any], Any]
     # Partition of the record being folded inline (no Faust stream, so no current_event()).
     source_partition: int | None = None
+    # The record being folded inline: acked by ``writer`` once its changelog write is sent.
+    source_message: Message | None = None
+    # Set for ``agent-state``: writes bypass Faust's producer buffer (see changelog.py).
+    writer: ChangelogWriter | None = None
+
+    def on_key_set(self, key: Any, value: Any) -> None:
+        writer = self.writer
+        if writer is None:
+            super().on_key_set(key, value)
+            return
+        # No key TTLs and no sensors on this table: the write is all Faust would do here.
+        writer.put(key, value, cast(int, self.partition_for_key(key)), self.source_message)
+        self.source_message = None
 
     def partition_for_key(self, key: Any) -> int | None:
         if self.source_partition is not None:
@@ -152,6 +166,7 @@ class Engine:
         self.states = self._table("agent-state", self.state_topic, AgentRecord.decode)
         self.schedules = self._table("schedules", f"{app_id}-schedules-changelog", _decode_schedule)
         self.states.on_recover(self._on_recover)
+        self.states.writer = ChangelogWriter(self.app, self.state_topic)
         events, schedules = (
             self.app.topic(
                 name,
@@ -210,7 +225,9 @@ class Engine:
             self._dead_letter_later(event, str(exc))
             return
         self._consumed.inc()
-        self.states.source_partition = message.partition
+        states = self.states
+        states.source_partition = message.partition
+        states.source_message = message
         try:
             self.apply_event(ev)
         except Exception as exc:  # a bug must not stop the consumer nor lose the record
@@ -220,8 +237,11 @@ class Engine:
             self._dead_letter_later(event, f"fold failed: {exc!r}")
             return
         finally:
-            self.states.source_partition = None
-        message.ack(self.app.consumer)
+            unwritten = states.source_message is not None
+            states.source_partition = None
+            states.source_message = None
+        if unwritten:  # a duplicate or a no-op: nothing to wait for
+            message.ack(self.app.consumer)
 
     def _dead_letter_later(self, event: EventT[Any], error: str) -> None:
         """Dead-letter off the inline path; the record is acked once the letter is sent."""
@@ -336,7 +356,10 @@ class Engine:
         self._timer = asyncio.create_task(self._run_timer(), name="adherence-timer")
 
     async def stop_timer(self) -> None:
+        """Stop the timer, then send the queued changelog writes (the app still runs)."""
         if self._timer is not None:
             self._timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._timer
+        if self.states.writer is not None:
+            await self.states.writer.stop()
