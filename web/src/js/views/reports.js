@@ -115,17 +115,26 @@ export function mount(root) {
     return q;
   }
 
+  // Loads overlap (a tab switch or a new selection while one is in flight): only the newest
+  // may render, or a slower, stale answer would overwrite it.
+  let loadSeq = 0;
+
   async function load() {
+    const seq = ++loadSeq;
     report = null;
     rows = [];
     try {
       const q = query();
       if (current.inputs.includes("forecast") && !q.forecast_id) return;
-      report = await api.get(current.path, q);
+      const answer = await api.get(current.path, q);
+      if (seq !== loadSeq) return;
+      report = answer;
       rows = rowsOf(report);
     } finally {
-      fillMetrics();
-      draw();
+      if (seq === loadSeq) {
+        fillMetrics();
+        draw();
+      }
     }
   }
 
