@@ -50,6 +50,8 @@ class Settings(ServiceSettings):
     history_enabled: bool = True
     # Linger of the Faust producer that writes the agent-state changelog.
     changelog_linger_ms: float = Field(default=50.0, ge=0)
+    # Longest a Kafka fetch of the fold waits for data (Faust's own 1,500 ms stalled delivery).
+    fetch_max_wait_ms: int = Field(default=20, ge=1, le=1500)
     max_events_per_request: int = Field(default=10_000, ge=1)
     # Avaya AUX reason codes (site-defined) -> canonical state; unknown codes mean not_ready.
     avaya_aux_reasons: dict[str, str] = Field(
