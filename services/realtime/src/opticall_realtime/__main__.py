@@ -3,6 +3,8 @@
 Same options as ``opticall_common.server.serve`` but on the stdlib asyncio loop: Faust's
 consumer thread hands records to the main loop per message, and under uvloop that hand-off
 cut the fold rate by 4x in bench/realtime (516 vs 1,963 events/s on the same box).
+WebSocket per-message deflate is off: deltas are ~300-byte JSON frames, and compressing each
+one (and decompressing it in every client) cost more CPU per event than it saved bytes.
 """
 
 import uvicorn
@@ -25,6 +27,7 @@ def main() -> None:
         server_header=False,
         date_header=False,
         timeout_graceful_shutdown=10,
+        ws_per_message_deflate=False,
     )
 
 
