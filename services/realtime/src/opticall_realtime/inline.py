@@ -98,6 +98,8 @@ async def _drain(self: Consumer, fetcher: Any) -> None:
     set_read_offset = self._read_offset.__setitem__
     commit_every = self._commit_every
     acks_enabled_for = self.app.topics.acks_enabled_for
+    # Optional back-pressure from whatever the inline handler writes to (changelog.py).
+    writer = getattr(self.app, "changelog_writer", None)
     since_yield = 0
     while not (consumer_should_stop() or fetcher_should_stop()):
         self.diag.set_flag(CONSUMER_FETCHING)
@@ -119,6 +121,8 @@ async def _drain(self: Consumer, fetcher: Any) -> None:
                 if commit_every is not None and self._n_acked >= commit_every:
                     self._n_acked = 0
                     await self.commit()
+                if writer is not None and writer.backlogged():
+                    await self.wait_first(writer.wait_until_ebb(), self.suspend_flow.wait())
                 coro = cast(Coroutine[Any, Any, Any], callback(message))
                 try:
                     first = coro.send(None)

@@ -117,6 +117,7 @@ class _App(faust.App):
     """
 
     fetch_max_wait_ms: int = 20
+    changelog_writer: ChangelogWriter | None = None
 
     def on_init_dependencies(self) -> Any:
         deps = super().on_init_dependencies()
@@ -184,6 +185,7 @@ class Engine:
         self.schedules = self._table("schedules", f"{app_id}-schedules-changelog", _decode_schedule)
         self.states.on_recover(self._on_recover)
         self.states.writer = ChangelogWriter(self.app, self.state_topic)
+        self.app.changelog_writer = self.states.writer
         events, schedules = (
             self.app.topic(
                 name,
