@@ -9,11 +9,20 @@ Contract: each ``bench/<area>/run.py`` prints JSON lines on stdout, one per figu
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+# Seconds one bench/<area>/run.py may take (BENCH_TIMEOUT), so a hung one cannot hang the table.
+TIMEOUT = int(os.environ.get("BENCH_TIMEOUT", "1800"))
+
+
+def _text(out: str | bytes | None) -> str:
+    if isinstance(out, bytes):
+        return out.decode(errors="replace")
+    return out or ""
 
 
 def main() -> int:
@@ -25,13 +34,30 @@ def main() -> int:
         if only and area not in only:
             continue
         print(f"running bench/{area} ...", file=sys.stderr, flush=True)
-        proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
-        sys.stderr.write(proc.stderr[-4000:])
-        if proc.returncode != 0:
-            failed.append(area)
-        for line in proc.stdout.splitlines():
-            if line.startswith("{"):
-                rows.append(json.loads(line))
+        try:
+            proc = subprocess.run(
+                [sys.executable, str(script)], capture_output=True, text=True, timeout=TIMEOUT
+            )
+        except subprocess.TimeoutExpired as exc:
+            # One hung benchmark must not hang the whole table; show what it printed so far.
+            sys.stderr.write(_text(exc.stderr)[-4000:])
+            failed.append(f"{area} (no result after {TIMEOUT} s)")
+            stdout = _text(exc.stdout)
+        else:
+            sys.stderr.write(proc.stderr[-4000:])
+            if proc.returncode != 0:
+                failed.append(area)
+            stdout = proc.stdout
+        for line in stdout.splitlines():
+            if not line.startswith("{"):
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                print(f"bench/{area}: not a JSON line: {line[:200]}", file=sys.stderr)
+                continue
+            if isinstance(row, dict) and "metric" in row:
+                rows.append({"benchmark": area, **row})
     header = (
         f"{'benchmark':<12} {'metric':<46} {'value':>12} {'baseline':>12} {'ratio':>7} "
         f"{'target':>10}  ok"
@@ -44,7 +70,7 @@ def main() -> int:
             return f"{v:.4g}" if isinstance(v, int | float) else "-"
 
         print(
-            f"{r['benchmark']:<12} {r['metric'][:46]:<46} {fmt(r.get('value')):>12} "
+            f"{r['benchmark']!s:<12} {str(r['metric'])[:46]:<46} {fmt(r.get('value')):>12} "
             f"{fmt(r.get('baseline')):>12} {fmt(r.get('ratio')):>7} "
             f"{r.get('target', '')!s:>10}  {'yes' if r.get('ok') else 'NO'}"
         )
