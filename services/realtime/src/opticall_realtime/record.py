@@ -35,6 +35,11 @@ def canonical(value: str | None, table: dict[str, str]) -> str | None:
     return None if value is None else table.get(value, value)
 
 
+def shared(value: str | None) -> str | None:
+    """Queues and reasons repeat across agents: one interned copy each, not one per record."""
+    return None if value is None else sys.intern(value)
+
+
 class AgentRecord(NamedTuple):
     state: str
     since: float  # epoch seconds the current state began
@@ -60,8 +65,8 @@ class AgentRecord(NamedTuple):
             float(since),
             float(ts),
             str(event_id),
-            queue,
-            reason,
+            shared(queue),
+            shared(reason),
             _ADHERENCE.get(adherence, str(adherence)),
             activity,
             None if mismatch is None else float(mismatch),
@@ -99,18 +104,27 @@ def fold_event(rec: AgentRecord | None, event: AgentEvent) -> AgentRecord | None
     state = STATES[event.state.value]
     if rec is None:
         return AgentRecord(
-            state, ts, ts, event.event_id, event.queue, event.reason, "unscheduled", None, None, 1
+            state,
+            ts,
+            ts,
+            event.event_id,
+            shared(event.queue),
+            shared(event.reason),
+            "unscheduled",
+            None,
+            None,
+            1,
         )
     if not newer(ts, event.event_id, rec):
         return None
     # ACDs often omit the queue on non-call events; the agent stays in its last known queue.
-    queue = event.queue if event.queue is not None else rec.queue
+    queue = shared(event.queue) if event.queue is not None else rec.queue
     return rec._replace(
         state=state,
         since=ts,
         ts=ts,
         event_id=event.event_id,
         queue=queue,
-        reason=event.reason,
+        reason=shared(event.reason),
         seq=rec.seq + 1,
     )
