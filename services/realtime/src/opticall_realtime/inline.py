@@ -76,7 +76,7 @@ class _Rest:
 async def drain_messages(self: Consumer, fetcher: Any) -> None:
     """``faust.transport.consumer.Consumer._drain_messages`` with the inline first step.
 
-    Same loop as faust-streaming 0.11's (gap tracking, commit-every, read offsets, shutdown
+    Same loop as faust-streaming 0.15.3's (gap tracking, commit-every, read offsets, shutdown
     handling) apart from how the callback is awaited.
     """
     try:
