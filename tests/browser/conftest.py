@@ -1,5 +1,5 @@
 """Browser tests: the dashboard in Debian's headless Chromium, driven by Playwright, against the
-whole suite (real services, Kafka and PostgreSQL) started by the integration ``suite`` fixture.
+whole suite (real services, Kafka and PostgreSQL) started by the ``suite`` fixture of tests/conftest.py.
 
 Playwright's own browser download cannot run here, so the tests launch ``/usr/bin/chromium``
 (installed by ``web/scripts/ensure-chromium.sh`` when missing). Screenshots of every page go
@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
-from tests.integration.conftest import suite  # noqa: F401  (the running suite, re-exported)
 from tests.integration.suite import Suite
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +66,7 @@ def browser(playwright_driver: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def supervisor(suite: Suite) -> Credentials:  # noqa: F811
+def supervisor(suite: Suite) -> Credentials:
     """A supervisor account made through the API, for signing in through the page."""
     creds = Credentials(f"sup-{uuid.uuid4().hex[:8]}", secrets.token_urlsafe(12))
     with suite.client(suite.admin_token()) as c:
@@ -80,7 +79,7 @@ def supervisor(suite: Suite) -> Credentials:  # noqa: F811
 
 
 @pytest.fixture
-def page(browser: Browser, suite: Suite) -> Iterator[Page]:  # noqa: F811
+def page(browser: Browser, suite: Suite) -> Iterator[Page]:
     context = browser.new_context(
         base_url=suite.gateway, viewport={"width": 1440, "height": 900}, timezone_id="UTC"
     )

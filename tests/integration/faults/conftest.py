@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.integration.conftest import running_suite
+from tests.conftest import running_suite
 from tests.integration.faults.infra import PrivateInfra
 from tests.integration.suite import Suite
 

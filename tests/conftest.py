@@ -1,5 +1,7 @@
 """The whole suite, as real processes, against real Kafka and PostgreSQL.
 
+Shared by tests/integration and tests/browser: one stack per pytest session serves both.
+
 One stack per test session: each service gets a fresh PostgreSQL database, every topic a
 session-unique prefix, so runs never see each other's data (nor that of ``make run``).
 """
@@ -11,6 +13,7 @@ import os
 import secrets
 import socket
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,10 +22,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from tests.integration.suite import Suite
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 _spec = importlib.util.spec_from_file_location("devstack", ROOT / "scripts" / "devstack.py")
 assert _spec and _spec.loader
@@ -62,7 +66,16 @@ def drop_databases(base_url: str, names: list[str]) -> None:
     engine = create_engine(make_url(base_url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         for name in names:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            # FORCE cannot end an autovacuum worker that is visiting the database (it fails
+            # with "insufficient privilege" for a non-superuser): wait for it and try again.
+            for attempt in range(10):
+                try:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                    break
+                except DBAPIError:
+                    if attempt == 9:
+                        raise
+                    time.sleep(0.5)
     engine.dispose()
 
 
