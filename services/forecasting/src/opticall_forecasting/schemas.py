@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from opticall_common.events import ForecastMetric, SeriesPoint
 
 NonNeg = Field(default=None, ge=0, allow_inf_nan=False)
+MIN_YEAR, MAX_YEAR = 1900, 2200
 
 
 class PredictPoint(BaseModel):
@@ -32,6 +33,15 @@ class IntervalIn(BaseModel):
     aht_seconds: float | None = NonNeg
     answered_within_sl: float | None = NonNeg
     asa_seconds: float | None = NonNeg
+
+    @field_validator("interval_start")
+    @classmethod
+    def _plausible_year(cls, value: datetime) -> datetime:
+        # Reports and fits run on pandas, whose timestamps end in 1677 and 2262: a year like
+        # 0085 stored here would make every later report on the queue fail.
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValueError(f"interval_start must lie between {MIN_YEAR} and {MAX_YEAR}")
+        return value
 
 
 class HistoryIn(BaseModel):
