@@ -53,8 +53,8 @@ def eventually(fetch: Callable[[], Any], ok: Callable[[Any], bool], timeout: flo
     return last
 
 
-def metrics(suite: Suite, service: str) -> str:
-    return httpx.get(suite.stack.url(service) + "/metrics", timeout=10).text
+def metrics(fuzz_suite: Suite, service: str) -> str:
+    return httpx.get(fuzz_suite.stack.url(service) + "/metrics", timeout=10).text
 
 
 def realtime_agent(admin: httpx.Client, agent: str) -> dict[str, Any]:
@@ -64,10 +64,10 @@ def realtime_agent(admin: httpx.Client, agent: str) -> dict[str, Any]:
 
 
 def check_dead_letters(
-    suite: Suite, kafka: str, logical: str, service: str, key: str, bad: list[Bad], last: bytes
+    fuzz_suite: Suite, kafka: str, logical: str, service: str, key: str, bad: list[Bad], last: bytes
 ) -> None:
-    physical = topics.topic(logical, suite.topic_prefix)
-    before = dlq_count(metrics(suite, service), logical, physical)
+    physical = topics.topic(logical, fuzz_suite.topic_prefix)
+    before = dlq_count(metrics(fuzz_suite, service), logical, physical)
     where = send(kafka, physical, key, bad, last)
     letters = dead_letters(kafka, topics.dlq(physical), set(where))
     missing = [b.kind for b, w in zip(bad, where, strict=True) if w not in letters]
@@ -78,16 +78,16 @@ def check_dead_letters(
         if b.value and len(b.value) < 10_000:
             assert letter["value"] == b.value.decode(errors="replace"), b.kind
     eventually(
-        lambda: dlq_count(metrics(suite, service), logical, physical),
+        lambda: dlq_count(metrics(fuzz_suite, service), logical, physical),
         lambda now: now - before >= len(bad),
     )
 
 
-def test_agent_events(suite: Suite, kafka_bootstrap: str) -> None:
+def test_agent_events(fuzz_suite: Suite, kafka_bootstrap: str) -> None:
     agent = f"dlq-{uuid.uuid4().hex[:8]}"
     good = AgentEvent(agent_id=agent, state="on_call", timestamp=datetime.now(UTC))
     check_dead_letters(
-        suite,
+        fuzz_suite,
         kafka_bootstrap,
         topics.AGENT_EVENTS,
         "realtime",
@@ -95,11 +95,11 @@ def test_agent_events(suite: Suite, kafka_bootstrap: str) -> None:
         agent_event_garbage(agent),
         encode(good),
     )
-    with suite.client(suite.admin_token()) as admin:
+    with fuzz_suite.client(fuzz_suite.admin_token()) as admin:
         eventually(lambda: realtime_agent(admin, agent).get("state"), lambda s: s == "on_call")
 
 
-def test_schedule_changes(suite: Suite, kafka_bootstrap: str) -> None:
+def test_schedule_changes(fuzz_suite: Suite, kafka_bootstrap: str) -> None:
     agent = f"dlq-{uuid.uuid4().hex[:8]}"
     now = datetime.now(UTC)
     snap = ShiftSnapshot(
@@ -110,9 +110,9 @@ def test_schedule_changes(suite: Suite, kafka_bootstrap: str) -> None:
     )
     change = ScheduleChange(op=ChangeOp.created, shift_id=snap.id, agent_id=agent, shift=snap)
     event = AgentEvent(agent_id=agent, state="available", timestamp=now - timedelta(minutes=1))
-    with suite.client(suite.admin_token()) as admin:
+    with fuzz_suite.client(fuzz_suite.admin_token()) as admin:
         # The agent is known first, so the valid change after the garbage shows on its record.
-        ok = suite.client(suite.user_token("acd")).post(
+        ok = fuzz_suite.client(fuzz_suite.user_token("acd")).post(
             "/events", json=event.model_dump(mode="json")
         )
         assert ok.status_code == 202, ok.text
@@ -120,7 +120,7 @@ def test_schedule_changes(suite: Suite, kafka_bootstrap: str) -> None:
             lambda: realtime_agent(admin, agent).get("adherence"), lambda a: a == "unscheduled"
         )
         check_dead_letters(
-            suite,
+            fuzz_suite,
             kafka_bootstrap,
             topics.SCHEDULE_CHANGES,
             "realtime",
@@ -133,14 +133,14 @@ def test_schedule_changes(suite: Suite, kafka_bootstrap: str) -> None:
         )
 
 
-def test_forecast_requests(suite: Suite, kafka_bootstrap: str) -> None:
+def test_forecast_requests(fuzz_suite: Suite, kafka_bootstrap: str) -> None:
     request = ForecastRequest(
         request_id=f"dlq-{uuid.uuid4().hex}",
         history=[{"ds": f"2026-01-{d:02d}", "y": 100 + d % 7} for d in range(1, 29)],  # type: ignore[misc]
         periods=3,
     )
     check_dead_letters(
-        suite,
+        fuzz_suite,
         kafka_bootstrap,
         topics.FORECAST_REQUESTS,
         "forecasting",
@@ -148,7 +148,7 @@ def test_forecast_requests(suite: Suite, kafka_bootstrap: str) -> None:
         forecast_request_garbage(request.model_dump(mode="json")),
         encode(request),
     )
-    with suite.client(suite.admin_token()) as admin:
+    with fuzz_suite.client(fuzz_suite.admin_token()) as admin:
         job = eventually(
             lambda: admin.get(f"/forecasts/{request.request_id}"),
             lambda r: r.status_code == 200 and r.json()["status"] in ("done", "failed"),

@@ -1,11 +1,11 @@
 """Bad input through the gateway: schemathesis over the merged ``/openapi.json``, as admin.
 
-Every operation gets generated requests in schemathesis's phases (the document's examples,
-boundary/coverage cases, random valid and invalid data, and stateful sequences that follow
-the links it infers, e.g. create then read). Every response must be a non-5xx matching the
-document: a documented status (errors fall under the ``default`` problem response), its content
-type, schema and headers. Bounded per operation and in total so the run takes about two
-minutes.
+Every operation gets generated requests in schemathesis's phases: the document's examples,
+boundary/coverage cases, and random valid and invalid data. Every response must be a non-5xx
+matching the document: a documented status (errors fall under the ``default`` problem
+response), its content type, schema and headers. Bounded per operation and in total so the run
+takes about two minutes. It runs on a stack of its own (``fuzz_suite``): what the fuzzer
+creates or changes never reaches other tests.
 
 It runs schemathesis's own runner (``st run``) in a subprocess: its pytest integration does not
 work with the pytest this project uses (it reads ``Function._nodeid``, gone in pytest 9).
@@ -37,11 +37,11 @@ CHECKS = ",".join(
 )
 EXCLUDED = [
     ("--exclude-path", "/login"),
-    ("--exclude-path-regex", "^/users/"),
     ("--exclude-path", "/realtime/ws"),
     ("--exclude-path", "/"),
     ("--exclude-path", "/docs"),
-    ("--exclude-path-regex", "^/static/"),
+    # One regex only: st keeps just the last of several --exclude-path-regex options.
+    ("--exclude-path-regex", "^/(users|static)/"),
 ]
 # Findings reported to their owners and not fixed yet: path -> (checks it fails, why). Each
 # is fuzzed on its own with every other check, so the rest of what it does stays guarded.
@@ -55,21 +55,19 @@ KNOWN: dict[str, tuple[list[str], str]] = {
         "forecasting: ?format=csv answers text/csv, documented as application/json only",
     ),
     "/reports/service-level": (
-        ["content_type_conformance", "not_a_server_error"],
-        "forecasting: text/csv undocumented; and POST /history accepts interval_start in years"
-        " pandas cannot hold (e.g. 0085-07-17), after which this report answers 500"
-        " (OutOfBoundsDatetime)",
+        ["content_type_conformance"],
+        "forecasting: ?format=csv answers text/csv, documented as application/json only",
     ),
 }
 
 
 def st(
-    suite: Suite, token: str, workdir: Path, *args: str, seconds: int
+    fuzz_suite: Suite, token: str, workdir: Path, *args: str, seconds: int
 ) -> subprocess.CompletedProcess[str]:
     command = [
         str(Path(sys.executable).parent / "st"),
         "run",
-        suite.gateway + "/openapi.json",
+        fuzz_suite.gateway + "/openapi.json",
         "--header",
         f"Authorization: Bearer {token}",
         "--checks",
@@ -90,6 +88,11 @@ def st(
         "20261125",
         "--generation-deterministic",
         "--no-color",
+        # No stateful phase (its create-then-use sequences add time, not coverage we need), and
+        # no coverage phase: on Python 3.11 its negative-type mutations crash inside hypothesis
+        # ("AST constructor recursion depth mismatch"), a tool error that says nothing of the API.
+        "--phases",
+        "examples,fuzzing",
         *args,
     ]
     # In a temporary folder: st keeps a cache folder in its working directory.
@@ -99,12 +102,12 @@ def st(
 
 
 @pytest.mark.timeout(420)
-def test_no_5xx_and_responses_match_the_document(suite: Suite, tmp_path: Path) -> None:
-    token = suite.admin_token()
+def test_no_5xx_and_responses_match_the_document(fuzz_suite: Suite, tmp_path: Path) -> None:
+    token = fuzz_suite.admin_token()
     skip = [arg for pair in EXCLUDED for arg in pair]
     for path in KNOWN:
         skip += ["--exclude-path", path]
-    run = st(suite, token, tmp_path, *skip, seconds=80)
+    run = st(fuzz_suite, token, tmp_path, *skip, seconds=80)
     assert run.returncode == 0, run.stdout[-20_000:] + run.stderr[-5_000:]
     assert "No operations" not in run.stdout
     # The known findings, grouped by the checks they skip: one short run per group.
@@ -113,5 +116,7 @@ def test_no_5xx_and_responses_match_the_document(suite: Suite, tmp_path: Path) -
         groups.setdefault(",".join(checks), []).append(path)
     for checks, paths in groups.items():
         included = [arg for path in paths for arg in ("--include-path", path)]
-        only = st(suite, token, tmp_path, *included, "--exclude-checks", checks, seconds=20)
+        only = st(fuzz_suite, token, tmp_path, *included, "--exclude-checks", checks, seconds=20)
         assert only.returncode == 0, only.stdout[-20_000:] + only.stderr[-5_000:]
+    # The exclusions held: the admin account the fuzzer used is still intact.
+    assert fuzz_suite.admin_token()
