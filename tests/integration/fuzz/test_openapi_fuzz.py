@@ -55,8 +55,10 @@ KNOWN: dict[str, tuple[list[str], str]] = {
         "forecasting: ?format=csv answers text/csv, documented as application/json only",
     ),
     "/reports/service-level": (
-        ["content_type_conformance"],
-        "forecasting: ?format=csv answers text/csv, documented as application/json only",
+        ["content_type_conformance", "not_a_server_error"],
+        "forecasting: ?format=csv answers text/csv, documented as application/json only; and"
+        " an empty ?interval= answers 500 (pd.Timedelta('') is NaT: reports.py _format_bucket"
+        " 'cannot convert float NaN to integer', and the floor(NaT) TypeError before it)",
     ),
 }
 
