@@ -1,7 +1,7 @@
 """Bad input through the gateway: schemathesis over the merged ``/openapi.json``, as admin.
 
-Every operation gets generated requests in schemathesis's phases: the document's examples,
-boundary/coverage cases, and random valid and invalid data. Every response must be a non-5xx
+Every operation gets generated requests in schemathesis's examples and fuzzing phases (the
+document's examples, random valid and invalid data). Every response must be a non-5xx
 matching the document: a documented status (errors fall under the ``default`` problem
 response), its content type, schema and headers. Bounded per operation and in total so the run
 takes about two minutes. It runs on a stack of its own (``fuzz_suite``): what the fuzzer
