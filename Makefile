@@ -47,6 +47,18 @@ lint: install ## ruff and mypy
 	@$(UV) run --frozen ruff format --check .
 	@$(UV) run --frozen mypy libs/common/src services/*/src
 
+LOAD_HOST ?= http://127.0.0.1:5000
+LOAD_USERS ?= 200
+LOAD_RATE ?= 20
+LOAD_TIME ?= 120s
+
+.PHONY: load
+load: install ## Load test (Locust, headless) against a running suite (make run); report in reports/load*
+	@mkdir -p reports
+	@$(UV) run --frozen locust -f tests/load_test.py --host $(LOAD_HOST) --headless \
+		-u $(LOAD_USERS) -r $(LOAD_RATE) -t $(LOAD_TIME) --only-summary \
+		--csv reports/load --html reports/load.html
+
 .PHONY: web
 web: ## Rebuild the web dashboard into the gateway's static folder (built files are committed)
 	@npm ci --prefix web --no-audit --no-fund
