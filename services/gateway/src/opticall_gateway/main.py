@@ -21,11 +21,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opticall_common.app import ORJSONResponse
 from opticall_common.logging import configure_logging
-from opticall_common.metrics import metrics_endpoint
+from opticall_common.metrics import MetricsMiddleware, metrics_endpoint
 from opticall_common.problems import install_problem_handlers, problem_response
 from opticall_gateway.config import Settings, get_settings
 from opticall_gateway.edge import Edge
-from opticall_gateway.metrics import HttpMetricsMiddleware
 from opticall_gateway.pages import gateway_router, mount_static
 from opticall_gateway.state import Gateway
 
@@ -89,6 +88,6 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
             expose_headers=["X-Request-ID"],
             max_age=600,
         )
-    front = HttpMetricsMiddleware(front, service="gateway")
+    front = MetricsMiddleware(front, service="gateway")
     app.front = ServerErrorMiddleware(front, handler=_unexpected)
     return app

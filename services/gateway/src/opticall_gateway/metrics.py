@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-import time
-
 from prometheus_client import Counter, Histogram
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
-from opticall_common.metrics import HTTP_LATENCY, HTTP_REQUESTS
 
 UPSTREAM_REQUESTS = Counter(
     "opticall_gateway_upstream_requests_total",
@@ -40,40 +35,3 @@ class UpstreamMetrics:
             if hist is None:
                 hist = self._latency[service] = UPSTREAM_LATENCY.labels(service)
             hist.observe(seconds)
-
-
-class HttpMetricsMiddleware:
-    """The suite's HTTP metrics (same series as ``opticall_common.metrics``), with labelled
-    children cached: on the gateway's hot path ``labels()`` twice a request is measurable."""
-
-    def __init__(self, app: ASGIApp, service: str) -> None:
-        self.app = app
-        self.service = service
-        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        start = time.perf_counter()
-        status = 500
-
-        async def send_wrapper(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_wrapper)
-        finally:
-            route = str(getattr(scope.get("route"), "path", "unmatched"))
-            key = (scope["method"], route, status)
-            children = self._children.get(key)
-            if children is None:
-                children = self._children[key] = (
-                    HTTP_REQUESTS.labels(self.service, key[0], route, str(status)),
-                    HTTP_LATENCY.labels(self.service, key[0], route),
-                )
-            children[0].inc()
-            children[1].observe(time.perf_counter() - start)
