@@ -60,7 +60,7 @@ load: install ## Load test (Locust, headless) against a running suite (make run)
 		--csv reports/load --html reports/load.html
 
 .PHONY: web
-web: ## Rebuild the web dashboard into the gateway's static folder (built files are committed)
+web: ## Re-vendor uPlot from npm into the gateway's static folder (the dashboard source lives there)
 	@npm ci --prefix web --no-audit --no-fund
 	@npm run --prefix web build
 

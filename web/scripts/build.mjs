@@ -1,6 +1,7 @@
-// Build the dashboard: copy web/src and the chart library from node_modules into the
-// gateway's static folder. No bundler: the browser loads the ES modules as they are.
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// Vendor the chart library: copy uPlot from node_modules into the gateway's static folder.
+// The dashboard's own modules live in that folder already (one copy, served as they are:
+// no bundler), so the only build step is refreshing this third-party file after an upgrade.
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -13,15 +14,13 @@ if (!existsSync(join(uplot, "dist/uPlot.esm.js"))) {
   process.exit(1);
 }
 
-rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, "vendor"), { recursive: true });
-cpSync(join(web, "src"), out, { recursive: true });
 cpSync(join(uplot, "dist/uPlot.esm.js"), join(out, "vendor/uPlot.esm.js"));
 cpSync(join(uplot, "dist/uPlot.min.css"), join(out, "vendor/uPlot.min.css"));
 cpSync(join(uplot, "LICENSE"), join(out, "vendor/uPlot.LICENSE"));
 const version = JSON.parse(readFileSync(join(uplot, "package.json"), "utf8")).version;
 writeFileSync(
-  join(out, "BUILD.txt"),
-  `Built by \`make web\` from web/ (npm run build); do not edit here.\nuPlot ${version}\n`,
+  join(out, "vendor/VERSION.txt"),
+  `uPlot ${version}, copied from npm by \`make web\` (web/scripts/build.mjs); do not edit.\n`,
 );
-console.log(`dashboard built into ${out}`);
+console.log(`uPlot ${version} vendored into ${out}/vendor`);

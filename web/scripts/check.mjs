@@ -4,7 +4,10 @@ import { readdirSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const src = resolve(dirname(fileURLToPath(import.meta.url)), "../src");
+const src = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  "../../services/gateway/src/opticall_gateway/static/js",
+);
 const files = [];
 const walk = (dir) => {
   for (const name of readdirSync(dir)) {
