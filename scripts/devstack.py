@@ -126,11 +126,17 @@ def start_stack(
     return stack
 
 
+def ports_from_env() -> dict[str, int]:
+    """The default ports, each overridden by its ``<SVC>_PORT`` (as the services read them)."""
+    env = os.environ
+    return {name: int(env.get(f"{name.upper()}_PORT", p)) for name, p in DEFAULT_PORTS.items()}
+
+
 def main() -> None:
     os.environ.setdefault("OPTICALL_ENV", "development")
     os.environ.setdefault("LOG_JSON", "false")
     started = time.monotonic()
-    stack = start_stack()
+    stack = start_stack(ports_from_env())
     took = time.monotonic() - started
     print(
         f"OptiCall is up in {took:.1f}s: gateway {stack.url('gateway')} "
