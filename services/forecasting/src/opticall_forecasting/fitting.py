@@ -133,6 +133,8 @@ def build_prophet(spec: FitSpec, frame: pd.DataFrame) -> Any:
     quiet_logs()
     from prophet import Prophet
 
+    from opticall_forecasting.stan import OrjsonCmdStanBackend
+
     span = spec.span_seconds
     model = Prophet(
         growth="linear",
@@ -144,6 +146,7 @@ def build_prophet(spec: FitSpec, frame: pd.DataFrame) -> Any:
         uncertainty_samples=spec.uncertainty_samples,
         interval_width=0.8,
     )
+    model.stan_backend = OrjsonCmdStanBackend()
     if span >= 2 * WEEK and (spec.step is None or spec.step <= DAY):
         model.add_seasonality("weekly", period=7, fourier_order=WEEKLY_ORDER)
     if spec.intraday and span >= 2 * DAY and spec.step is not None:
@@ -176,10 +179,10 @@ def fit_prophet(spec: FitSpec) -> Forecast:
     model = build_prophet(spec, train)
     model.fit(train)
     out = model.predict(_with_conditions(pd.DataFrame({"ds": spec.future})))
-    cols = [out[c].to_numpy(dtype=np.float64) for c in ("yhat", "yhat_lower", "yhat_upper")]
+    # Without uncertainty samples Prophet leaves out yhat_lower/upper: the bounds are yhat.
+    names = ("yhat", "yhat_lower", "yhat_upper") if spec.uncertainty_samples else ("yhat",) * 3
+    cols = [out[c].to_numpy(dtype=np.float64, copy=True) for c in names]
     if log_scale:
         # Clamp before expm1: a runaway trend must not overflow to inf.
         cols = [np.expm1(np.minimum(c, 50.0)) for c in cols]
-    if spec.uncertainty_samples == 0:
-        cols[1], cols[2] = cols[0].copy(), cols[0].copy()
     return finish(spec, cols[0], cols[1], cols[2], "prophet")
