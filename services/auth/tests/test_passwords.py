@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from opticall_auth.passwords import Passwords
+from argon2 import extract_parameters
+
+from opticall_auth.passwords import DEFAULT_MEMORY_KIB, DEFAULT_TIME_COST, Passwords
 
 
 def test_hashes_are_argon2id_salted_and_verify() -> None:
@@ -33,3 +35,32 @@ def test_raising_the_cost_marks_old_hashes_for_rehash() -> None:
     assert not cheap.needs_rehash(old)
     assert dearer.needs_rehash(old)
     assert dearer.verify(old, "pw-12345678")  # still accepted until upgraded
+
+
+def test_unknown_users_verify_against_a_hash_of_the_current_cost() -> None:
+    """The dummy verify costs what a real one does: same argon2 parameters as a new hash."""
+    for time_cost, memory_kib, parallelism in ((1, 1024, 1), (2, 2048, 2)):
+        pw = Passwords(time_cost=time_cost, memory_kib=memory_kib, parallelism=parallelism)
+        real = extract_parameters(pw.hash("pw-12345678"))
+        assert extract_parameters(pw.dummy_hash) == real == pw.parameters
+        assert (real.time_cost, real.memory_cost, real.parallelism) == (
+            time_cost,
+            memory_kib,
+            parallelism,
+        )
+        assert not pw.needs_rehash(pw.dummy_hash)
+
+
+def test_defaults_are_owasps_argon2id_profile() -> None:
+    params = Passwords().parameters
+    assert (params.memory_cost, params.time_cost, params.parallelism) == (19 * 1024, 2, 1)
+    assert (params.memory_cost, params.time_cost) == (DEFAULT_MEMORY_KIB, DEFAULT_TIME_COST)
+
+
+def test_old_default_hashes_are_marked_for_rehash() -> None:
+    """Hashes stored under the previous default (m=64 MiB, t=3, p=4) migrate at next login."""
+    old_params = Passwords(time_cost=3, memory_kib=65536, parallelism=4)
+    stored = old_params.hash("pw-12345678")
+    current = Passwords()
+    assert current.needs_rehash(stored)
+    assert current.verify(stored, "pw-12345678")

@@ -52,6 +52,19 @@ def test_list_is_paginated(
     assert bad.status_code == 422
 
 
+@pytest.mark.parametrize(
+    "query", ["offset=1000001", "offset=99999999999999999999", "limit=501", "limit=10**9"]
+)
+def test_out_of_range_paging_is_a_422_problem(
+    client: TestClient, admin_headers: dict[str, str], query: str
+) -> None:
+    """Huge offsets once reached the database and overflowed its integer: a 500."""
+    resp = client.get(f"/users?{query}", headers=admin_headers)
+    assert resp.status_code == 422, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert client.get("/users?offset=1000000", headers=admin_headers).status_code == 200
+
+
 def test_duplicate_username_is_409(client: TestClient, admin_headers: dict[str, str]) -> None:
     body = {"username": "dup", "password": "a-good-password", "roles": ["agent"]}
     assert client.post("/users", json=body, headers=admin_headers).status_code == 201

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -9,6 +10,7 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
+from opticall_auth.passwords import DEFAULT_MEMORY_KIB, DEFAULT_PARALLELISM, DEFAULT_TIME_COST
 from opticall_common.settings import (
     LOCAL_DIR,
     Environment,
@@ -19,6 +21,14 @@ from opticall_common.settings import (
 
 # Only ever used on a developer's laptop (OPTICALL_ENV=development); production refuses it.
 DEVELOPMENT_ADMIN_PASSWORD = "admin123"  # noqa: S105
+
+
+def usable_cores() -> int:
+    """The CPUs this process may run on (its affinity mask, not the whole machine's count)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
 
 
 class Settings(ServiceSettings):
@@ -51,9 +61,17 @@ class Settings(ServiceSettings):
     login_max_failures_per_client: int = Field(default=20, ge=1)
     login_max_failures_per_user: int = Field(default=100, ge=1)
 
-    # argon2id cost; the defaults are RFC 9106's "low memory" profile (argon2-cffi's default).
-    argon2_time_cost: int = Field(default=3, ge=1)
-    argon2_memory_kib: int = Field(default=65536, ge=8)
+    # argon2id cost: OWASP's m=19 MiB, t=2, p=1 (why: passwords.py). Changing them upgrades
+    # each stored hash at its user's next good login.
+    argon2_time_cost: int = Field(default=DEFAULT_TIME_COST, ge=1)
+    argon2_memory_kib: int = Field(default=DEFAULT_MEMORY_KIB, ge=8)
+    argon2_parallelism: int = Field(default=DEFAULT_PARALLELISM, ge=1, le=64)
+    # Hashes running at once: the cores this process may use (set it to the container's CPU
+    # limit, which os.sched_getaffinity does not see). More would only slow each one down.
+    hash_concurrency: int = Field(default_factory=usable_cores, ge=1, le=256)
+    # Longest a login waits for a hashing slot; beyond it, 503 with Retry-After. Far below the
+    # gateway's 60 s upstream timeout: a quick "come back in 2 s" beats a hanging request.
+    hash_max_wait_seconds: float = Field(default=5.0, gt=0, le=50)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from opticall_auth.config import Settings
+from opticall_auth.hashing import HashLimiter
 from opticall_auth.keys import KeyRing
 from opticall_auth.models import User
 from opticall_auth.passwords import Passwords
@@ -29,6 +30,8 @@ class AuthContext:
     sessions: sessionmaker[Session]
     keyring: KeyRing
     passwords: Passwords
+    # Every hash or verify on a request's path goes through it (see hashing.py).
+    limiter: HashLimiter
     issuer: TokenIssuer
     throttle: LoginThrottle
     proxies: TrustedProxies

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from opticall_auth import sessions_api, users_api
 from opticall_auth.config import Settings, get_settings
 from opticall_auth.context import AuthContext, LocalTokenVerifier, seed_admin
+from opticall_auth.hashing import HashLimiter
 from opticall_auth.keys import load_keyring
 from opticall_auth.passwords import Passwords
 from opticall_auth.throttle import Limits, LoginThrottle, TrustedProxies
@@ -33,12 +34,20 @@ def build_context(settings: Settings, sessions: sessionmaker[Session]) -> AuthCo
         may_generate=settings.env is not Environment.production,
         grace_seconds=settings.previous_key_grace_seconds,
     )
+    passwords = Passwords(
+        time_cost=settings.argon2_time_cost,
+        memory_kib=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
     return AuthContext(
         settings=settings,
         sessions=sessions,
         keyring=keyring,
-        passwords=Passwords(
-            time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+        passwords=passwords,
+        limiter=HashLimiter(
+            settings.hash_concurrency,
+            settings.hash_max_wait_seconds,
+            seconds_per_hash=passwords.seconds_per_hash,
         ),
         issuer=TokenIssuer(
             keyring,
@@ -81,7 +90,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await asyncio.to_thread(seed_admin, ctx)
             app.state.res = res
             app.state.auth = ctx
-            yield
+            try:
+                yield
+            finally:
+                ctx.limiter.close()
 
     app = create_service_app(
         "auth",

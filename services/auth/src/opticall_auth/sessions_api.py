@@ -1,21 +1,24 @@
 """``/login``, ``/refresh``, ``/logout`` and the JWKS: the public, token-less endpoints.
 
-The handlers are sync on purpose: FastAPI runs them in worker threads, where the database
-calls and the ~50 ms argon2 verify do not stall the event loop.
+``/login`` is async: its argon2 verify goes through the limiter (``hashing.py``), and its
+database calls run in worker threads. The others are sync: FastAPI runs them in worker threads.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
 
-from opticall_auth.context import Ctx
-from opticall_auth.metrics import LOGINS
+from opticall_auth.context import AuthContext, Ctx
+from opticall_auth.hashing import Overloaded
+from opticall_auth.metrics import LOGINS, REHASHES
 from opticall_auth.models import User, utcnow
 from opticall_auth.schemas import Jwks, LoginRequest, RefreshRequest, TokenResponse
-from opticall_auth.tokens import InvalidRefreshToken, revoke_by_token
+from opticall_auth.tokens import InvalidRefreshToken, TokenPair, revoke_by_token
 from opticall_common.db import transaction
 from opticall_common.problems import Problem
 
@@ -29,17 +32,17 @@ _PROBLEM = {"model": dict[str, Any], "content": {"application/problem+json": {}}
     "/login",
     response_model=TokenResponse,
     summary="Exchange a username and password for an access and a refresh token",
-    responses={401: _PROBLEM, 422: _PROBLEM, 429: _PROBLEM},
+    description="Answers 503 with Retry-After when too many logins are being checked at once.",
+    responses={401: _PROBLEM, 422: _PROBLEM, 429: _PROBLEM, 503: _PROBLEM},
 )
-def login(body: LoginRequest, request: Request, ctx: Ctx) -> dict[str, Any]:
+async def login(body: LoginRequest, request: Request, ctx: Ctx) -> dict[str, Any]:
+    # Async so the argon2 work goes through the limiter; database calls run in worker threads.
     client = ctx.proxies.client(
         request.client.host if request.client else None, request.headers.get("x-forwarded-for")
     )
     username = body.username
     now = utcnow()
-    with ctx.sessions() as session:
-        wait = ctx.throttle.retry_after(session, username, client, now)
-        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    wait, user = await run_in_threadpool(_lookup, ctx, username, client, now)
     if wait:
         LOGINS.labels("throttled").inc()
         raise Problem(
@@ -49,21 +52,55 @@ def login(body: LoginRequest, request: Request, ctx: Ctx) -> dict[str, Any]:
             retry_after=wait,
         )
     # Verified outside any transaction: no connection is held during the hash.
-    matches = ctx.passwords.verify(user.password_hash if user else None, body.password)
+    try:
+        matches = await ctx.limiter.run(
+            ctx.passwords.verify, user.password_hash if user else None, body.password
+        )
+    except Overloaded:
+        LOGINS.labels("overloaded").inc()  # not a failure: the password was never checked
+        raise
     if user is None or not matches or user.disabled:
-        with transaction(ctx.sessions) as session:
-            ctx.throttle.record_failure(session, username, client, now)
+        await run_in_threadpool(_record_failure, ctx, username, client, now)
         LOGINS.labels("bad_credentials").inc()
         raise Problem(401, BAD_CREDENTIALS)
-    rehash = ctx.passwords.needs_rehash(user.password_hash)
-    new_hash = ctx.passwords.hash(body.password) if rehash else None
-    with transaction(ctx.sessions) as session:
-        ctx.throttle.clear(session, username, client)
-        if new_hash is not None:
-            session.get_one(User, user.id).password_hash = new_hash
-        pair = ctx.issuer.issue(session, user, "password")
+    new_hash = await _upgraded_hash(ctx, user.password_hash, body.password)
+    pair = await run_in_threadpool(_succeed, ctx, user, client, new_hash)
     LOGINS.labels("success").inc()
     return pair.body()
+
+
+def _lookup(ctx: AuthContext, username: str, client: str, now: datetime) -> tuple[int, User | None]:
+    with ctx.sessions() as session:
+        wait = ctx.throttle.retry_after(session, username, client, now)
+        user = session.scalars(select(User).where(User.username == username)).one_or_none()
+    return wait, user
+
+
+def _record_failure(ctx: AuthContext, username: str, client: str, now: datetime) -> None:
+    with transaction(ctx.sessions) as session:
+        ctx.throttle.record_failure(session, username, client, now)
+
+
+async def _upgraded_hash(ctx: AuthContext, stored_hash: str, password: str) -> str | None:
+    """A new hash when the stored one uses other argon2 parameters than the settings now."""
+    if not ctx.passwords.needs_rehash(stored_hash):
+        return None
+    try:
+        new_hash = await ctx.limiter.run(ctx.passwords.hash, password)
+    except Overloaded:
+        # The upgrade can wait for a quieter login; the user need not.
+        REHASHES.labels("deferred").inc()
+        return None
+    REHASHES.labels("done").inc()
+    return new_hash
+
+
+def _succeed(ctx: AuthContext, user: User, client: str, new_hash: str | None) -> TokenPair:
+    with transaction(ctx.sessions) as session:
+        ctx.throttle.clear(session, user.username, client)
+        if new_hash is not None:
+            session.get_one(User, user.id).password_hash = new_hash
+        return ctx.issuer.issue(session, user, "password")
 
 
 @router.post(

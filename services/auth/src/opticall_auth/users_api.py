@@ -8,8 +8,9 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
-from opticall_auth.context import Admin, Ctx
+from opticall_auth.context import Admin, AuthContext, Ctx
 from opticall_auth.models import User
 from opticall_auth.schemas import UserCreate, UserOut, UserPage, UserPatch
 from opticall_auth.tokens import revoke_user
@@ -18,8 +19,9 @@ from opticall_common.problems import Problem
 from opticall_common.security import Role
 
 router = APIRouter(prefix="/users", tags=["users"])
+MAX_OFFSET = 1_000_000
 _PROBLEM = {"model": dict[str, Any], "content": {"application/problem+json": {}}}
-_ERRORS: dict[int | str, dict[str, Any]] = {s: _PROBLEM for s in (401, 403, 404, 409, 422)}
+_ERRORS: dict[int | str, dict[str, Any]] = {s: _PROBLEM for s in (401, 403, 404, 409, 422, 503)}
 
 
 def user_out(user: User) -> dict[str, Any]:
@@ -55,9 +57,13 @@ def _get(session: Session, username: str) -> User:
 
 
 @router.post("", status_code=201, response_model=UserOut, responses=_ERRORS)
-def create_user(body: UserCreate, ctx: Ctx, _: Admin) -> dict[str, Any]:
+async def create_user(body: UserCreate, ctx: Ctx, _: Admin) -> dict[str, Any]:
     _check_password(body.username, body.password)
-    password_hash = ctx.passwords.hash(body.password)
+    password_hash = await ctx.limiter.run(ctx.passwords.hash, body.password)
+    return await run_in_threadpool(_insert, ctx, body, password_hash)
+
+
+def _insert(ctx: AuthContext, body: UserCreate, password_hash: str) -> dict[str, Any]:
     try:
         with transaction(ctx.sessions) as session:
             if session.scalar(select(User.id).where(User.username == body.username)):
@@ -80,7 +86,8 @@ def list_users(
     ctx: Ctx,
     _: Admin,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    # Bounded so an absurd offset is a 422, not a database integer overflow (500).
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     with ctx.sessions() as session:
         total = session.scalar(select(func.count()).select_from(User)) or 0
@@ -96,7 +103,7 @@ def get_user(username: str, ctx: Ctx, _: Admin) -> dict[str, Any]:
 
 
 @router.patch("/{username}", response_model=UserOut, responses=_ERRORS)
-def update_user(username: str, body: UserPatch, ctx: Ctx, admin: Admin) -> dict[str, Any]:
+async def update_user(username: str, body: UserPatch, ctx: Ctx, admin: Admin) -> dict[str, Any]:
     if body.password is not None:
         _check_password(username, body.password)
     roles = _roles(body.roles) if body.roles is not None else None
@@ -104,7 +111,15 @@ def update_user(username: str, body: UserPatch, ctx: Ctx, admin: Admin) -> dict[
         body.disabled or (roles is not None and Role.admin.value not in roles)
     ):
         raise Problem(409, "you cannot disable yourself or remove your own admin role")
-    new_hash = ctx.passwords.hash(body.password) if body.password is not None else None
+    new_hash = None
+    if body.password is not None:
+        new_hash = await ctx.limiter.run(ctx.passwords.hash, body.password)
+    return await run_in_threadpool(_update, ctx, username, body, roles, new_hash)
+
+
+def _update(
+    ctx: AuthContext, username: str, body: UserPatch, roles: list[str] | None, new_hash: str | None
+) -> dict[str, Any]:
     with transaction(ctx.sessions) as session:
         user = _get(session, username)
         if roles is not None:
