@@ -80,7 +80,7 @@ def build_spec(
         future = parse_times(future_raw, "body.future", limits.max_periods)
     else:
         count = _periods(7 if periods is None else periods, periods_field, limits.max_periods)
-        future = future_index(series.ds[-1], used, count)
+        future = future_index(series.ds[-1], used, count, periods_field)
     spec = spec_from(
         series,
         future,

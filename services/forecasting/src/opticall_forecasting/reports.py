@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
+import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,13 +26,42 @@ def parse_ds(text: str) -> datetime:
     return datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(UTC)
 
 
+_INTERVAL_RE = re.compile(r"^(\d{1,9})\s*([a-z]+)$")
+_INTERVAL_UNITS = {
+    **dict.fromkeys(("s", "sec", "second", "seconds"), "s"),
+    **dict.fromkeys(("m", "min", "mins", "minute", "minutes", "t"), "min"),
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours"), "h"),
+    **dict.fromkeys(("d", "day", "days"), "D"),
+    **dict.fromkeys(("w", "week", "weeks"), "W"),
+}
+_INTERVAL_HINT = "a duration such as 15min, 1h or 1d"
+INTERVAL_FIELD = "query.interval"
+
+
 def parse_interval(text: str) -> pd.Timedelta:
+    """A report bucket: ``15min``, ``1h``, ``1d`` (any case), or ISO 8601 such as ``PT15M``.
+
+    Every unusable value is a SeriesError naming ``interval``: pandas reads an empty string as
+    NaT, warns about some unit spellings and overflows on huge numbers.
+    """
+    raw = text.strip()
+    if not raw:
+        raise SeriesError(INTERVAL_FIELD, f"must not be empty; give {_INTERVAL_HINT}")
+    match = _INTERVAL_RE.match(raw.lower())
+    if match and match.group(2) in _INTERVAL_UNITS:
+        raw = match.group(1) + _INTERVAL_UNITS[match.group(2)]
     try:
-        value = pd.Timedelta(text.strip().lower())
-    except (ValueError, TypeError) as exc:
-        raise SeriesError("interval", f"not a duration: {text!r} (try 15min, 1h, 1d)") from exc
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            value = pd.Timedelta(raw)
+    except (ValueError, TypeError, OverflowError, Warning) as exc:
+        raise SeriesError(INTERVAL_FIELD, f"not {_INTERVAL_HINT}: {text!r}") from exc
+    if pd.isna(value):  # "nan", "NaT"
+        raise SeriesError(INTERVAL_FIELD, f"not {_INTERVAL_HINT}: {text!r}")
     if value < pd.Timedelta(minutes=1) or value > MAX_BUCKET:
-        raise SeriesError("interval", "must be between 1min and 31d")
+        raise SeriesError(INTERVAL_FIELD, "must be between 1min and 31d")
+    if value % pd.Timedelta(minutes=1):
+        raise SeriesError(INTERVAL_FIELD, "must be a whole number of minutes")
     return value
 
 

@@ -8,9 +8,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from opticall_common.events import ForecastMetric, SeriesPoint
+from opticall_forecasting.series import MAX_YEAR, MIN_YEAR
 
 NonNeg = Field(default=None, ge=0, allow_inf_nan=False)
-MIN_YEAR, MAX_YEAR = 1900, 2200
 
 
 class PredictPoint(BaseModel):

@@ -20,6 +20,9 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError, field_valid
 # Older pandas spellings people still send, mapped to what pandas 3 accepts.
 _FREQ_ALIASES = {"H": "h", "T": "min", "S": "s", "M": "ME", "A": "YE", "Y": "YE"}
 _FREQ_RE = re.compile(r"^(\d*)([A-Za-z][A-Za-z-]*)$")
+# pandas timestamps end in 1677 and 2262 (and Python's at years 1 and 9999, where a UTC offset
+# overflows): timestamps must lie in these years, well inside both.
+MIN_YEAR, MAX_YEAR = 1900, 2200
 
 
 class SeriesError(ValueError):
@@ -62,6 +65,35 @@ def to_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def naive_utc(value: datetime, field: str) -> datetime:
+    """A naive UTC timestamp within the supported years, else a SeriesError naming ``field``."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise SeriesError(field, f"must lie between the years {MIN_YEAR} and {MAX_YEAR}")
+    return to_utc(value).replace(tzinfo=None)
+
+
+def utc_bound(value: datetime) -> datetime:
+    """A query bound in UTC. Nothing is stored outside the supported years, so a bound beyond
+    them is clamped to their edge: same answer, and no overflow converting year 1 or 9999."""
+    if value.year < MIN_YEAR:
+        return datetime(MIN_YEAR, 1, 1, tzinfo=UTC)
+    if value.year > MAX_YEAR:
+        return datetime(MAX_YEAR + 1, 1, 1, tzinfo=UTC)
+    return to_utc(value)
+
+
+def time_range(
+    start: datetime | None, end: datetime | None, end_field: str = "query.end"
+) -> tuple[datetime | None, datetime | None]:
+    """Query bounds in UTC (``start`` inclusive, ``end`` exclusive); ``end`` before ``start``
+    is a SeriesError rather than a silently empty answer."""
+    lo = utc_bound(start) if start is not None else None
+    hi = utc_bound(end) if end is not None else None
+    if lo is not None and hi is not None and hi < lo:
+        raise SeriesError(end_field, "must not be before start")
+    return lo, hi
+
+
 def _loc(prefix: str, loc: tuple[int | str, ...]) -> str:
     out = prefix
     for part in loc:
@@ -87,7 +119,7 @@ def parse_points(raw: Any, field: str, max_points: int) -> Series:
         raise SeriesError(_loc(field, tuple(err["loc"])), str(err["msg"])) from exc
     if len(points) < 2:
         raise SeriesError(field, "at least 2 points are needed")
-    stamps = [to_utc(p.ds).replace(tzinfo=None) for p in points]
+    stamps = [naive_utc(p.ds, f"{field}[{i}].ds") for i, p in enumerate(points)]
     seen: dict[datetime, int] = {}
     for i, ts in enumerate(stamps):
         if ts in seen:
@@ -122,6 +154,8 @@ def _fast_parse(raw: list[Any]) -> tuple[pd.DatetimeIndex, np.ndarray[Any, Any]]
     y = np.asarray(values, dtype=np.float64)
     if stamps.isna().any() or not np.isfinite(y).all():
         return None
+    if stamps.dt.year.min() < MIN_YEAR or stamps.dt.year.max() > MAX_YEAR:
+        return None  # the slow path names the point
     return pd.DatetimeIndex(stamps).tz_convert(None).as_unit("ns"), y
 
 
@@ -145,7 +179,7 @@ def parse_times(raw: Any, field: str, max_periods: int) -> pd.DatetimeIndex:
     except ValidationError as exc:
         err = exc.errors()[0]
         raise SeriesError(_loc(field, tuple(err["loc"])), str(err["msg"])) from exc
-    stamps = sorted({to_utc(t).replace(tzinfo=None) for t in times})
+    stamps = sorted({naive_utc(t, f"{field}[{i}]") for i, t in enumerate(times)})
     return pd.DatetimeIndex(np.array(stamps, dtype="datetime64[ns]"))
 
 
@@ -189,8 +223,16 @@ def infer_freq(ds: pd.DatetimeIndex) -> str:
     raise SeriesError("ds", "cannot infer a frequency")  # pragma: no cover - "s" always divides
 
 
-def future_index(last: pd.Timestamp, freq: str, periods: int) -> pd.DatetimeIndex:
-    return pd.date_range(start=last, periods=periods + 1, freq=freq)[1:]
+def future_index(
+    last: pd.Timestamp, freq: str, periods: int, field: str = "periods"
+) -> pd.DatetimeIndex:
+    try:
+        index = pd.date_range(start=last, periods=periods + 1, freq=freq)[1:]
+    except (OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+        raise SeriesError(field, f"the horizon runs past the year {MAX_YEAR}") from exc
+    if len(index) and index[-1].year > MAX_YEAR:
+        raise SeriesError(field, f"the horizon runs past the year {MAX_YEAR}")
+    return index
 
 
 def step_seconds(freq: str) -> float | None:

@@ -17,7 +17,7 @@ from opticall_forecasting.db_models import ForecastJob
 from opticall_forecasting.deps import Publisher, Sessions, SettingsDep, Staff, unprocessable
 from opticall_forecasting.predict import check_country
 from opticall_forecasting.schemas import Accepted, ForecastIn, ForecastJobOut, JobStatus
-from opticall_forecasting.series import SeriesError, normalize_freq, parse_points, to_utc
+from opticall_forecasting.series import SeriesError, normalize_freq, parse_points, time_range
 
 log = logging.getLogger(__name__)
 
@@ -52,10 +52,10 @@ def _validate(body: ForecastIn, sessions: Any, max_points: int) -> dict[str, Any
         normalize_freq(body.freq, "body.freq")
     check_country(body.country, "body.country")
     request = body.model_dump(mode="json", exclude_none=True)
-    for key in ("start", "end"):
-        value = getattr(body, key)
+    bounds = time_range(body.start, body.end, "body.end")
+    for key, value in zip(("start", "end"), bounds, strict=True):
         if value is not None:
-            request[key] = to_utc(value).isoformat()
+            request[key] = value.isoformat()
     return request
 
 

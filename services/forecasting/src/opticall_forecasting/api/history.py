@@ -13,7 +13,7 @@ from opticall_forecasting import history_store
 from opticall_forecasting.deps import Sessions, SettingsDep, Staff, unprocessable
 from opticall_forecasting.history_csv import parse_csv, parse_mapping, timezone
 from opticall_forecasting.schemas import HistoryIn, IntervalOut, QueueSummary, UpsertResult
-from opticall_forecasting.series import SeriesError, to_utc
+from opticall_forecasting.series import SeriesError, time_range, to_utc
 
 router = APIRouter(tags=["history"])
 
@@ -105,14 +105,11 @@ async def get_history(
     end: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=100_000)] = 10_000,
 ) -> list[IntervalOut]:
-    rows = await asyncio.to_thread(
-        history_store.query,
-        sessions,
-        queue,
-        to_utc(start) if start else None,
-        to_utc(end) if end else None,
-        limit,
-    )
+    try:
+        lo, hi = time_range(start, end)
+    except SeriesError as exc:
+        raise unprocessable(exc) from exc
+    rows = await asyncio.to_thread(history_store.query, sessions, queue, lo, hi, limit)
     return [IntervalOut.model_validate(r, from_attributes=True) for r in rows]
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from opticall_common.problems import Problem
 from opticall_forecasting import history_store, job_store, reports
 from opticall_forecasting.deps import Sessions, Staff, unprocessable
-from opticall_forecasting.series import SeriesError, to_utc
+from opticall_forecasting.series import SeriesError, time_range
 
 router = APIRouter(tags=["reports"])
 
@@ -52,15 +52,10 @@ async def service_level(
 ) -> Any:
     try:
         bucket = reports.parse_interval(interval)
+        lo, hi = time_range(start, end)
     except SeriesError as exc:
         raise unprocessable(exc) from exc
-    rows = await asyncio.to_thread(
-        history_store.query,
-        sessions,
-        queue,
-        to_utc(start) if start else None,
-        to_utc(end) if end else None,
-    )
+    rows = await asyncio.to_thread(history_store.query, sessions, queue, lo, hi)
     report = await asyncio.to_thread(reports.service_level, rows, bucket)
     if fmt == "csv":
         return _csv(reports.to_csv(report["rows"], SL_FIELDS), "service-level")
