@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from fastapi.testclient import TestClient
 from services.scheduling.tests.conftest import make_settings
+from sqlalchemy import event
 
 from opticall_common.testing import TokenFactory
 from opticall_scheduling.main import create_app
@@ -69,3 +71,65 @@ def test_database_outage_is_503_problem(tokens: TokenFactory) -> None:
         resp = client.get("/agents", headers={"Authorization": f"Bearer {tokens.token()}"})
     assert resp.status_code == 503
     assert resp.headers["content-type"].startswith("application/problem+json")
+
+
+def test_queue_filter_matches_list_members_exactly_and_pages(client: TestClient) -> None:
+    queues = {
+        "q-01": ["sales", "support"],
+        "q-02": ["salesforce"],  # a longer name: no substring matches
+        "q-03": [],
+        "q-04": ["Sales"],  # queue names are case-sensitive
+        "q-05": ["support", "sales"],
+        "q-06": ["s%"],  # no LIKE wildcards either
+        "q-07": ['quote"d', "sales"],
+        "q-08": ["sales"],
+        "q-09": ["billing"],
+    }
+    for agent_id, qs in queues.items():
+        resp = client.post("/agents", json={"agent_id": agent_id, "name": agent_id, "queues": qs})
+        assert resp.status_code == 201, resp.text
+
+    def ids(**params: object) -> list[str]:
+        resp = client.get("/agents", params=params)
+        assert resp.status_code == 200, resp.text
+        return [a["agent_id"] for a in resp.json()["items"]]
+
+    assert ids(queue="sales") == ["q-01", "q-05", "q-07", "q-08"]
+    assert ids(queue="s%") == ["q-06"]
+    assert ids(queue="s_les") == []
+    assert ids(queue='quote"d') == ["q-07"]
+    assert ids(queue="nobody") == []
+    # Pages of the filtered list: the cursor continues after the last agent of the page.
+    first = client.get("/agents", params={"queue": "sales", "limit": 3}).json()
+    assert [a["agent_id"] for a in first["items"]] == ["q-01", "q-05", "q-07"]
+    assert first["next_cursor"] == "q-07"
+    rest = client.get(
+        "/agents", params={"queue": "sales", "limit": 3, "cursor": first["next_cursor"]}
+    ).json()
+    assert [a["agent_id"] for a in rest["items"]] == ["q-08"] and rest["next_cursor"] is None
+    client.patch("/agents/q-05", json={"active": False})
+    assert ids(queue="sales", active=True) == ["q-01", "q-07", "q-08"]
+
+
+def test_queue_filter_runs_in_sql_and_reads_one_page(client: TestClient) -> None:
+    """The database filters and limits (one query), instead of every agent read into Python."""
+    for n in range(30):
+        queues = ["sales"] if n % 10 == 0 else ["support"]
+        client.post("/agents", json={"agent_id": f"s-{n:02d}", "name": "x", "queues": queues})
+    engine = client.app.state.res.engine  # type: ignore[attr-defined]
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM agents" in statement:
+            statements.append(statement)
+
+    event.listen(engine, "after_cursor_execute", seen)
+    try:
+        resp = client.get("/agents", params={"queue": "sales", "limit": 2})
+    finally:
+        event.remove(engine, "after_cursor_execute", seen)
+    assert [a["agent_id"] for a in resp.json()["items"]] == ["s-00", "s-10"]
+    assert len(statements) == 1
+    sql = statements[0]
+    assert "LIMIT" in sql.upper()
+    assert ("@>" in sql) if engine.dialect.name == "postgresql" else ("json_each" in sql)

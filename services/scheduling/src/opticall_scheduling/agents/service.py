@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, cast, exists, func, select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from opticall_common.events import ChangeOp
@@ -26,6 +27,16 @@ def get_agent(session: Session, agent_id: str, *, for_update: bool = False) -> A
     return agent
 
 
+def serves_queue(session: Session, queue: str) -> ColumnElement[bool]:
+    """Agents whose ``queues`` (a JSON list, for portability) hold ``queue``, tested in SQL."""
+    if session.get_bind().dialect.name == "postgresql":
+        # The column is json (no operators): as jsonb, @> '["q"]' tests list membership.
+        return cast(Agent.queues, JSONB).contains([queue])
+    # SQLite: json_each expands the list into rows; EXISTS keeps each agent once.
+    each = func.json_each(Agent.queues).table_valued("value")
+    return exists(select(1).select_from(each).where(each.c.value == queue))
+
+
 def create_agent(session: Session, body: AgentCreate) -> Agent:
     """Insert; a duplicate id surfaces as IntegrityError at flush (mapped to 409 by the route)."""
     agent = Agent(**body.model_dump())
@@ -42,11 +53,9 @@ def list_agents(
         query = query.where(Agent.active.is_(active))
     if after is not None:
         query = query.where(Agent.agent_id > after)
-    if queue is None:
-        rows = list(session.scalars(query.limit(limit + 1)))
-    else:
-        # Queues are a JSON list (portable across PostgreSQL and SQLite); filtered here.
-        rows = [a for a in session.scalars(query) if queue in (a.queues or [])][: limit + 1]
+    if queue is not None:
+        query = query.where(serves_queue(session, queue))
+    rows = list(session.scalars(query.limit(limit + 1)))
     if len(rows) <= limit:
         return rows, None
     return rows[:limit], rows[limit - 1].agent_id
