@@ -76,6 +76,13 @@ def unsent(client: TestClient) -> int:
         )
 
 
+def pending_gauge(client: TestClient) -> float | None:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith("opticall_scheduling_outbox_pending "):
+            return float(line.split()[1])
+    return None
+
+
 def wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -143,10 +150,13 @@ def test_changes_survive_outage_and_restart(
         history["ag-2"] += [("created", committed[-1]), ("deleted", committed[1])]
         expected = len(committed) + 2  # + update + delete
         assert unsent(client) == expected
+        # The relay reports the backlog it cannot publish (what an alert would watch).
+        wait_for(lambda: pending_gauge(client) == expected)
         # 3. Kafka comes back.
         app.state.relay.bootstrap_servers = kafka_bootstrap
         wait_for(lambda: unsent(client) == 0)
         wait_for(lambda: client.get("/readyz").status_code == 200)
+        wait_for(lambda: pending_gauge(client) == 0)
 
     topic = topics.topic(topics.SCHEDULE_CHANGES, prefix)
     raw = read_changes(kafka_bootstrap, topic, lambda seen: len(dedupe(seen)) >= expected)

@@ -14,7 +14,8 @@ Guarantees and how they are kept:
   connection and reads and marks rows through that connection, so it only publishes while it
   provably still holds the lock; other replicas' relays idle until the holder goes away.
 * **Kafka outages.** Connection failures back off exponentially (capped); the service keeps
-  serving and its readiness reports Kafka as unavailable until the relay reconnects.
+  serving and its readiness reports Kafka as unavailable until the relay reconnects. The
+  backlog is ``opticall_scheduling_outbox_pending``, counted after every batch and attempt.
 """
 
 from __future__ import annotations
@@ -28,13 +29,15 @@ from datetime import timedelta
 
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from sqlalchemy import Connection, Engine, delete, select, text, update
+from sqlalchemy import Connection, Engine, delete, func, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from opticall_common import topics
 from opticall_common.events import utcnow
 from opticall_common.kafka import check_kafka, ensure_topics, make_producer
 from opticall_common.metrics import EVENTS_PUBLISHED
 from opticall_scheduling.models import OutboxRecord
+from opticall_scheduling.outbox.metrics import OUTBOX_PENDING
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +110,7 @@ class OutboxRelay:
                     await self._sleep(self.poll_seconds)  # another replica's relay publishes
                     continue
                 count = await self.publish_once()
+                await self._measure_backlog()
                 backoff = 0.2
                 if count >= self.batch_size:
                     continue  # more rows are waiting
@@ -120,6 +124,7 @@ class OutboxRelay:
                 self.last_error = f"{type(exc).__name__}: {exc}"[:300]
                 log.warning("outbox relay: %s; retrying in %.1f s", self.last_error, backoff)
                 await self._reset(kafka=isinstance(exc, KafkaError | TimeoutError | OSError))
+                await self._measure_backlog()
                 await self._sleep(backoff)
                 backoff = min(backoff * 2, self.max_backoff)
 
@@ -195,6 +200,13 @@ class OutboxRelay:
         self._last_purge = time.monotonic()
         await asyncio.to_thread(self._purge)
 
+    async def _measure_backlog(self) -> None:
+        """Update the backlog gauge; with the database down it keeps its last value."""
+        try:
+            OUTBOX_PENDING.set(await asyncio.to_thread(self._count_pending))
+        except (SQLAlchemyError, OSError) as exc:
+            log.debug("outbox relay: cannot count the backlog: %s", exc)
+
     async def close(self) -> None:
         await self._reset(kafka=True)
 
@@ -245,6 +257,19 @@ class OutboxRelay:
         with conn.begin():
             conn.execute(
                 update(OutboxRecord).where(OutboxRecord.id.in_(ids)).values(sent_at=utcnow())
+            )
+
+    def _count_pending(self) -> int:
+        # A pooled connection, not the lock's: this also runs after the lock was released.
+        # Cheap: ix_outbox_unsent indexes exactly the unsent rows.
+        with self.engine.connect() as conn:
+            return int(
+                conn.scalar(
+                    select(func.count())
+                    .select_from(OutboxRecord)
+                    .where(OutboxRecord.sent_at.is_(None))
+                )
+                or 0
             )
 
     def _purge(self) -> None:
