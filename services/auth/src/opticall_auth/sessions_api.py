@@ -16,10 +16,11 @@ from starlette.concurrency import run_in_threadpool
 from opticall_auth.context import AuthContext, Ctx
 from opticall_auth.hashing import Overloaded
 from opticall_auth.metrics import LOGINS, REHASHES
-from opticall_auth.models import User, utcnow
+from opticall_auth.models import User
 from opticall_auth.schemas import Jwks, LoginRequest, RefreshRequest, TokenResponse
 from opticall_auth.tokens import InvalidRefreshToken, TokenPair, revoke_by_token
 from opticall_common.db import transaction
+from opticall_common.events import utcnow
 from opticall_common.problems import Problem
 
 router = APIRouter(tags=["auth"])

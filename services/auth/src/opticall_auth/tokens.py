@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from opticall_auth.keys import KeyRing
 from opticall_auth.metrics import TOKENS_ISSUED
-from opticall_auth.models import RefreshToken, User, utcnow
+from opticall_auth.models import RefreshToken, User
+from opticall_common.events import utcnow
 from opticall_common.problems import Problem
 
 

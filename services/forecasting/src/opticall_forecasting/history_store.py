@@ -11,7 +11,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from opticall_common.db import transaction
-from opticall_forecasting.db_models import HistoryInterval, utcnow
+from opticall_common.events import utcnow
+from opticall_forecasting.db_models import HistoryInterval
 
 FIELDS = (
     "offered",

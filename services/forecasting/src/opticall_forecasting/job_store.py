@@ -16,7 +16,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from opticall_common.db import transaction
-from opticall_forecasting.db_models import ForecastJob, utcnow
+from opticall_common.events import utcnow
+from opticall_forecasting.db_models import ForecastJob
 
 UNFINISHED = ("pending", "running")
 

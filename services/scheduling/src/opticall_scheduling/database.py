@@ -10,7 +10,7 @@ PostgreSQL (production, tests) versus SQLite (local default) — what differs:
   The price is that SQLite runs one transaction at a time; it is for one laptop, not production.
 * **Outbox relay exclusivity.** On PostgreSQL a session advisory lock lets one relay of many
   replicas publish at a time. SQLite has no advisory locks; a SQLite file is used by one process.
-* **Times.** ``timestamptz`` on PostgreSQL; naive UTC values on SQLite (see ``UtcDateTime``).
+* **Times.** ``timestamptz`` on PostgreSQL; naive UTC values on SQLite (see ``UTCDateTime``).
 """
 
 from __future__ import annotations

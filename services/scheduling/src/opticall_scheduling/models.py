@@ -1,12 +1,12 @@
 """Tables of the scheduling service: agents, shifts, and the transactional outbox.
 
 Column names avoid SQL keywords (``start_at``/``end_at`` rather than ``start``/``end``); the API
-keeps the contract's names. Times are stored in UTC; see ``UtcDateTime``.
+keeps the contract's names. Times are stored in UTC; see ``UTCDateTime``.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -14,42 +14,20 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     CheckConstraint,
-    DateTime,
-    Dialect,
     ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from opticall_common.db import UTCDateTime
 from opticall_common.events import utcnow
 
 
-class UtcDateTime(TypeDecorator[datetime]):
-    """``timestamptz`` on PostgreSQL; on SQLite (no time zones) a naive UTC value, re-tagged."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: times must carry an offset")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 class Base(DeclarativeBase):
-    type_annotation_map: dict[Any, Any] = {datetime: UtcDateTime}
+    type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime}
 
 
 class Agent(Base):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from opticall_forecasting.db_models import UTCDateTime
+from opticall_common.db import UTCDateTime
 
 revision: str = "0001"
 down_revision: str | None = None

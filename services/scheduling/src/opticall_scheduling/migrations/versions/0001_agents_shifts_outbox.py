@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from opticall_scheduling.models import UtcDateTime
+from opticall_common.db import UTCDateTime
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -27,8 +27,8 @@ def upgrade() -> None:
         sa.Column("skills", sa.JSON(), nullable=False),
         sa.Column("timezone", sa.String(64), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", UtcDateTime(), nullable=False),
-        sa.Column("updated_at", UtcDateTime(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
     )
     op.create_table(
         "shifts",
@@ -39,15 +39,15 @@ def upgrade() -> None:
             sa.ForeignKey("agents.agent_id", ondelete="CASCADE"),
             nullable=False,
         ),
-        sa.Column("start_at", UtcDateTime(), nullable=False),
-        sa.Column("end_at", UtcDateTime(), nullable=False),
+        sa.Column("start_at", UTCDateTime(), nullable=False),
+        sa.Column("end_at", UTCDateTime(), nullable=False),
         sa.Column("activity", sa.String(32), nullable=False),
         sa.Column("queue", sa.String(128), nullable=True),
         sa.Column("activities", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.String(128), nullable=True),
         sa.Column("updated_by", sa.String(128), nullable=True),
-        sa.Column("created_at", UtcDateTime(), nullable=False),
-        sa.Column("updated_at", UtcDateTime(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.CheckConstraint("end_at > start_at", name="shifts_end_after_start"),
     )
     op.create_index("ix_shifts_agent_start", "shifts", ["agent_id", "start_at"])
@@ -73,8 +73,8 @@ def upgrade() -> None:
         sa.Column("key", sa.String(128), nullable=False),
         sa.Column("payload", sa.Text(), nullable=False),
         sa.Column("actor", sa.String(128), nullable=True),
-        sa.Column("created_at", UtcDateTime(), nullable=False),
-        sa.Column("sent_at", UtcDateTime(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("sent_at", UTCDateTime(), nullable=True),
     )
     op.create_index(
         "ix_outbox_unsent",

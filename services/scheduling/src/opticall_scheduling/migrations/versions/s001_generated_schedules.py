@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from opticall_scheduling.models import UtcDateTime
+from opticall_common.db import UTCDateTime
 
 revision: str = "s001_schedules"
 down_revision: str | None = "0002"
@@ -24,9 +24,9 @@ def upgrade() -> None:
         sa.Column("id", sa.String(32), primary_key=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("created_by", sa.String(128), nullable=True),
-        sa.Column("created_at", UtcDateTime(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("published_by", sa.String(128), nullable=True),
-        sa.Column("published_at", UtcDateTime(), nullable=True),
+        sa.Column("published_at", UTCDateTime(), nullable=True),
         sa.Column("result", sa.JSON(), nullable=False),
         sa.Column("shift_ids", sa.JSON(), nullable=False),
     )
