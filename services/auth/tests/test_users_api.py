@@ -161,3 +161,30 @@ def test_admin_cannot_lock_themselves_out(
     resp = client.patch("/users/admin", json={"roles": ["agent"]}, headers=admin_headers)
     assert resp.status_code == 409
     assert client.get("/users/admin", headers=admin_headers).json()["roles"] == ["admin"]
+
+
+def test_a_disabled_or_demoted_admins_live_token_stops_working_here(
+    client: TestClient, admin_headers: dict[str, str], make_user: MakeUser, login: Login
+) -> None:
+    """Auth checks the account behind an admin token, not only the token's 15-minute claims."""
+    demoted, password = make_user(roles=("admin",))
+    demoted_headers = _bearer(login(client, demoted, password)["access_token"])
+    disabled, password2 = make_user(roles=("admin",))
+    disabled_headers = _bearer(login(client, disabled, password2)["access_token"])
+    assert client.get("/users", headers=demoted_headers).status_code == 200
+    assert client.get("/users", headers=disabled_headers).status_code == 200
+
+    resp = client.patch(f"/users/{demoted}", json={"roles": ["agent"]}, headers=admin_headers)
+    assert resp.status_code == 200
+    assert client.delete(f"/users/{disabled}", headers=admin_headers).status_code == 204
+
+    forbidden = client.get("/users", headers=demoted_headers)
+    assert forbidden.status_code == 403
+    gone = client.post(
+        "/users",
+        json={"username": "sneaky", "password": "sneaky-pw-1", "roles": ["admin"]},
+        headers=disabled_headers,
+    )
+    assert gone.status_code == 401
+    assert gone.headers["content-type"].startswith("application/problem+json")
+    assert client.get("/users/sneaky", headers=admin_headers).status_code == 404

@@ -19,7 +19,14 @@ from opticall_auth.passwords import Passwords
 from opticall_auth.throttle import LoginThrottle, TrustedProxies
 from opticall_auth.tokens import TokenIssuer
 from opticall_common.db import transaction
-from opticall_common.security import Principal, Role, TokenVerifier, role_dependency
+from opticall_common.problems import Problem
+from opticall_common.security import (
+    Principal,
+    Role,
+    TokenVerifier,
+    role_dependency,
+    unauthorized,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +62,29 @@ def get_context(request: Request) -> AuthContext:
 
 
 Ctx = Annotated[AuthContext, Depends(get_context)]
-Admin = Annotated[
+_TokenAdmin = Annotated[
     Principal, Depends(role_dependency(lambda r: r.app.state.res.verifier, Role.admin))
 ]
+
+
+def current_admin(principal: _TokenAdmin, ctx: Ctx) -> Principal:
+    """The token's admin, if the account still is one (sync: FastAPI runs it in a thread).
+
+    Access tokens live up to 15 minutes; auth, which owns the accounts, does not let an admin
+    who was disabled or demoted meanwhile go on administering users with one.
+    """
+    with ctx.sessions() as session:
+        row = session.execute(
+            select(User.disabled, User.roles).where(User.username == principal.username)
+        ).one_or_none()
+    if row is None or row.disabled:
+        raise unauthorized("this account is disabled")
+    if Role.admin.value not in row.roles:
+        raise Problem(403, "your role may not use this endpoint")
+    return principal
+
+
+Admin = Annotated[Principal, Depends(current_admin)]
 
 
 def seed_admin(ctx: AuthContext) -> None:
