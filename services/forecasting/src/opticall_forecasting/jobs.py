@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from opticall_forecasting.backtest import as_json, choose_and_forecast
 from opticall_forecasting.config import Settings
 from opticall_forecasting.db_models import ForecastJob
 from opticall_forecasting.fitting import FitSpec
+from opticall_forecasting.metrics import JOB_SECONDS, JOBS
 from opticall_forecasting.pool import ModelPool
 from opticall_forecasting.predict import check_country, rows, spec_from
 from opticall_forecasting.series import (
@@ -120,42 +122,56 @@ class JobRunner:
             done = await asyncio.to_thread(job_store.get, self.sessions, event.request_id)
             if done is not None:
                 await self._publish(done)
+            JOBS.labels("duplicate").inc()
             return
+        started = time.perf_counter()
+        try:
+            finished, outcome = await self._run(job)
+        except BaseException:
+            # BrokenProcessPool, a database error, cancellation at shutdown: the request is
+            # not committed, so the job is redone.
+            JOBS.labels("interrupted").inc()
+            raise
+        JOB_SECONDS.labels(outcome).observe(time.perf_counter() - started)
+        JOBS.labels(outcome).inc()
+        # Stored first, then published: a crash in between re-publishes on redelivery.
+        await self._publish(finished)
+
+    async def _run(self, job: ForecastJob) -> tuple[ForecastJob, str]:
+        """Fit and store one claimed job; returns the stored job and its outcome."""
         try:
             spec = await asyncio.to_thread(job_spec, self.sessions, job.request, self.settings)
         except SeriesError as exc:
-            finished = await asyncio.to_thread(
+            invalid = await asyncio.to_thread(
                 job_store.complete, self.sessions, job.id, status="failed", error=str(exc)
             )
-        else:
-            try:
-                outcome = await self.pool.run(
-                    choose_and_forecast, spec, self.settings.backtest_folds, len(spec.future)
-                )
-            except BrokenProcessPool:
-                raise  # infrastructure, not the data: leave the job to be redone
-            except Exception as exc:
-                log.exception("forecast job %s failed", job.id)
-                finished = await asyncio.to_thread(
-                    job_store.complete,
-                    self.sessions,
-                    job.id,
-                    status="failed",
-                    error=f"model fit failed: {type(exc).__name__}",
-                )
-                await self._publish(finished)
-                return
-            finished = await asyncio.to_thread(
+            return invalid, "invalid"
+        try:
+            outcome = await self.pool.run(
+                choose_and_forecast, spec, self.settings.backtest_folds, len(spec.future)
+            )
+        except BrokenProcessPool:
+            raise  # infrastructure, not the data: leave the job to be redone
+        except Exception as exc:
+            log.exception("forecast job %s failed", job.id)
+            failed = await asyncio.to_thread(
                 job_store.complete,
                 self.sessions,
                 job.id,
-                status="done",
-                model=outcome.model,
-                points=points_json(spec, rows(spec, outcome.forecast)),
-                accuracy=as_json(outcome),
+                status="failed",
+                error=f"model fit failed: {type(exc).__name__}",
             )
-        # Stored first, then published: a crash in between re-publishes on redelivery.
-        await self._publish(finished)
+            return failed, "failed"
+        done = await asyncio.to_thread(
+            job_store.complete,
+            self.sessions,
+            job.id,
+            status="done",
+            model=outcome.model,
+            points=points_json(spec, rows(spec, outcome.forecast)),
+            accuracy=as_json(outcome),
+        )
+        return done, "done"
 
     def _ensure_row(self, event: ForecastRequest) -> None:
         # A request produced by another system has no row yet: the event is the request.

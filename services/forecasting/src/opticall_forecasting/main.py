@@ -18,6 +18,7 @@ from opticall_common.resources import open_resources
 from opticall_forecasting.api import forecasts, history, predict, reports
 from opticall_forecasting.config import Settings, get_settings
 from opticall_forecasting.jobs import JobRunner
+from opticall_forecasting.metrics import init_metrics
 from opticall_forecasting.pool import ModelPool
 from opticall_forecasting.worker import run_worker
 
@@ -31,6 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings = settings
+        init_metrics()
         async with open_resources(
             settings, "opticall-forecasting", database_url=settings.database_url
         ) as res:
