@@ -9,8 +9,9 @@
    that does nothing with each event (the framework's own per-event ceiling).
 3. The realtime Engine (the service's Faust app, its table and changelog, the full-view
    reader and the change sink) folds the same topic on this loop: events/s, first to last.
-4. Memory: ``BENCH_RT_AGENTS`` (default 100,000) more agents folded through the same engine;
-   RSS after minus RSS before, divided by the agents.
+4. Memory: ``BENCH_RT_AGENTS`` (default 100,000) more agents, produced by a child process
+   (as an ACD would), folded through the same engine; RSS after minus RSS before, divided
+   by the agents.
 Prints one JSON object on stdout.
 """
 
@@ -24,16 +25,18 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from faust.contrib.asgi import faust_app_running
+from faust.types import TP
 
 from opticall_common import topics
 from opticall_common.events import AgentEvent
 from opticall_realtime.config import Settings
 from opticall_realtime.hub import Hub
-from opticall_realtime.main import prepare_topics
+from opticall_realtime.main import prepare_topics, tune_gc
 from opticall_realtime.sink import ChangeSink
 from opticall_realtime.stream import Engine
 from opticall_realtime.view import AgentView, ChangelogReader
@@ -64,7 +67,21 @@ async def produce(topic: str, n: int, start: int = 0) -> None:
         await producer.stop()
 
 
-async def raw_rate(topic: str, partitions: int, n: int, decode: bool = True) -> float:
+async def produce_elsewhere(topic: str, n: int, start: int) -> None:
+    """``produce`` in a child process: the events it builds are the ACD's memory, not ours.
+
+    Produced in this process, 100,000 pydantic events and their send futures left freed
+    memory interleaved with the agents' records, which RSS then counted per agent.
+    """
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "produce", topic, str(n), str(start)
+    )
+    if await child.wait() != 0:
+        raise RuntimeError("the producer child failed")
+
+
+async def raw_rate(topic: str, partitions: int, n: int, decode: bool = True) -> tuple[float, float]:
+    """Events per second and per CPU-second of this process."""
     consumer = AIOKafkaConsumer(
         bootstrap_servers=BOOTSTRAP, group_id=None, auto_offset_reset="earliest"
     )
@@ -76,6 +93,7 @@ async def raw_rate(topic: str, partitions: int, n: int, decode: bool = True) -> 
         seen = 0
         deadline = time.monotonic() + 300
         first = time.perf_counter()
+        cpu = time.process_time()
         while seen < n and time.monotonic() < deadline:
             batches = await consumer.getmany(timeout_ms=1000, max_records=5000)
             for records in batches.values():
@@ -83,7 +101,7 @@ async def raw_rate(topic: str, partitions: int, n: int, decode: bool = True) -> 
                 if decode:
                     for record in records:
                         AgentEvent.model_validate_json(record.value)
-        return seen / (time.perf_counter() - first)
+        return seen / (time.perf_counter() - first), seen / (time.process_time() - cpu)
     finally:
         await consumer.stop()
 
@@ -153,9 +171,9 @@ async def main() -> None:
     topic = topics.topic(topics.AGENT_EVENTS, prefix)
     print(f"producing {EVENTS} events to {topic}", file=sys.stderr)
     await produce(topic, EVENTS)
-    raw = max([await raw_rate(topic, settings.partitions, EVENTS) for _ in range(2)])
+    raw, raw_cpu = max([await raw_rate(topic, settings.partitions, EVENTS) for _ in range(2)])
     print(f"raw aiokafka + decode: {raw:.0f} ev/s", file=sys.stderr)
-    nodecode = max([await raw_rate(topic, settings.partitions, EVENTS, False) for _ in range(2)])
+    nodecode, _ = max([await raw_rate(topic, settings.partitions, EVENTS, False) for _ in range(2)])
     print(f"raw aiokafka, no decode: {nodecode:.0f} ev/s", file=sys.stderr)
     bare = await bare_faust_rate(topic, settings.partitions, EVENTS)
     print(f"bare Faust agent: {bare:.0f} ev/s", file=sys.stderr)
@@ -165,23 +183,28 @@ async def main() -> None:
     reader = ChangelogReader(BOOTSTRAP, topics.topic(topics.AGENT_STATE, prefix), view)
     sink = ChangeSink(None, None)
     engine = Engine(settings, view, sink, None)
-    original = engine.apply_event
+    engine.on_ownership = reader.follow  # as the service wires it (main.py)
+    original = engine.fold_batch
     marks: dict[str, float] = {}
 
-    def timed(ev: AgentEvent) -> None:
+    def timed(tp: TP, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         if not marks:
             marks["first"] = time.perf_counter()
-        original(ev)
+            marks["cpu_first"] = time.process_time()
+        original(tp, records)
         marks["last"] = time.perf_counter()
+        marks["cpu_last"] = time.process_time()
 
-    engine.apply_event = timed  # type: ignore[method-assign]
+    engine.app.batch_handlers[engine.events_topic] = timed
     await reader.start()
     await sink.start()
     async with faust_app_running(engine.app):
+        tune_gc()  # as the service's lifespan does once the app runs
         deadline = time.monotonic() + 900
         while engine.folded + engine.duplicates < EVENTS and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        fold_rate = (engine.folded - 1) / (marks["last"] - marks["first"])
+        fold_rate = engine.folded / (marks["last"] - marks["first"])
+        fold_cpu_rate = engine.folded / (marks["cpu_last"] - marks["cpu_first"])
         print(f"realtime fold: {fold_rate:.0f} ev/s", file=sys.stderr)
         # Memory: AGENTS more agents through the same consumer, fold, table, changelog, view.
         await asyncio.sleep(2)
@@ -189,17 +212,15 @@ async def main() -> None:
         rss_before = rss_bytes()
         print(f"producing {AGENTS} more agents", file=sys.stderr)
         live_start = time.perf_counter()
-        await produce(topic, AGENTS, start=EVENTS)
+        await produce_elsewhere(topic, AGENTS, start=EVENTS)
         while engine.folded < EVENTS + AGENTS and time.monotonic() < deadline:
             await asyncio.sleep(0.2)
         live_rate = AGENTS / (time.perf_counter() - live_start)
         print(f"realtime fold, produced while running: {live_rate:.0f} ev/s", file=sys.stderr)
         while len(view.records) < EVENTS + AGENTS and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
-        writer = engine.states.writer
-        while (
-            engine.app.producer.buffer.size or (writer is not None and writer.pending)
-        ) and time.monotonic() < deadline:
+        writer = engine.writer
+        while (engine.app.producer.buffer.size or writer.pending) and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
         while not sink.queue.empty():
             await asyncio.sleep(0.1)
@@ -214,6 +235,8 @@ async def main() -> None:
                 "events": EVENTS,
                 "agents": AGENTS,
                 "raw_rate": raw,
+                "raw_cpu_rate": raw_cpu,
+                "fold_cpu_rate": fold_cpu_rate,
                 "raw_nodecode_rate": nodecode,
                 "bare_faust_rate": bare,
                 "fold_rate": fold_rate,
@@ -228,4 +251,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if sys.argv[1:2] == ["produce"]:
+        asyncio.run(produce(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
+    else:
+        asyncio.run(main())

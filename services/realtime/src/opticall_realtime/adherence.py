@@ -130,20 +130,20 @@ def evaluate(
     rec: AgentRecord, shifts: Schedule, now: float, grace_for: Callable[[str | None], float]
 ) -> Verdict:
     if not shifts:
-        out = rec._replace(adherence=UNSCHEDULED, activity=None, mismatch=None)
+        out = rec.judged(UNSCHEDULED, None, None)
         return Verdict(out, rec.since, rec.since, None)
     seg = segment_at(shifts, now)
     raw = expected(seg.activity, rec.state)
     began = max(rec.since, seg.start)
     if raw != OUT:
-        out = rec._replace(adherence=raw, activity=seg.activity, mismatch=None)
+        out = rec.judged(raw, seg.activity, None)
         return Verdict(out, began, began, seg.end)
     start = max(seg.start, rec.mismatch if rec.mismatch is not None else rec.since)
     deadline = start + grace_for(seg.activity)
     if rec.adherence == OUT or now >= deadline:
-        out = rec._replace(adherence=OUT, activity=seg.activity, mismatch=start)
+        out = rec.judged(OUT, seg.activity, start)
         return Verdict(out, min(deadline, now), began, seg.end)
     # Within grace: still in, and a timer at the deadline turns it out if nothing changes.
-    out = rec._replace(adherence=IN, activity=seg.activity, mismatch=start)
+    out = rec.judged(IN, seg.activity, start)
     due = deadline if seg.end is None else min(deadline, seg.end)
     return Verdict(out, began, began, due)

@@ -1,46 +1,54 @@
-"""Faust's consumer and conductor with the per-event task hops taken out of the fold's path.
+"""Faust's consumer drain loop, handing whole fetched batches of a topic to one handler.
 
-Measured on the benchmark machine (20,000 records, 3 partitions), a Faust agent that does
-nothing reaches ~4,500 events/s while aiokafka decoding and validating each record reaches
-~22,000. Two per-record costs make the difference, and both are removed here:
+Faust delivers every record alone: ``getmany`` wraps it in a ``ConsumerMessage``, the
+conductor awaits flow control and the producer buffer, decodes it through the serializer
+registry, builds an ``Event`` and puts it into a channel queue for an agent task; the stream
+then acks it. Profiled on the benchmark that machinery, not the fold, took most of each
+event's time. ``drain_messages`` replaces ``Consumer._drain_messages`` (faust-streaming
+0.15.3) with the same loop over the same fetches (flow control, generation checks, gap
+tracking, commit-every, read offsets, shutdown handling), except that:
 
-- ``Consumer._drain_messages`` runs every record's conductor callback through
-  ``wait_first(callback, suspend_flow.wait())``: four tasks and an ``asyncio.wait`` per
-  record, so a rebalance can interrupt a callback that blocks. ``drain_messages`` below is the
-  same loop, but it first runs the callback one step inline; only a callback that actually
-  blocks (flow control, producer back-pressure) is finished under ``wait_first`` as before.
-- A stream hands each event through a queue to the agent's task (two more task switches).
-  ``InlineQueue`` takes the conductor's ``put_nowait`` and calls the fold at once, in the
-  consumer's own loop; the fold acks the message itself, so commits cover only folded records.
+- records of a topic with a *batch handler* (``app.batch_handlers``, keyed by topic name) go
+  to it as one list per partition, as aiokafka fetched them; the handler folds them
+  synchronously and acks their offsets itself (``ack_offsets``) once they are durable;
+- other records keep Faust's per-message conductor path, but their callback runs one step
+  inline; only a callback that really blocks is finished under ``wait_first`` as before.
 
 Everything else stays Faust: the consumer group and its assignment, offsets and commits,
-the conductor, the table, its changelog and its recovery.
+the conductor and subscriptions, the tables, their changelogs and their recovery.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine, Generator, Iterable, Sequence
 from typing import Any, cast
 
+from aiokafka import ConsumerRecord
 from faust.transport.consumer import CONSUMER_FETCHING, Consumer
-from faust.types import EventT
+from faust.types import TP
+from faust.types.transports import ConsumerT
+from faust.types.tuples import ack_lock
+from mode.utils.futures import notify
+
+BatchHandler = Callable[[TP, Sequence[ConsumerRecord[bytes, bytes]]], None]
 
 
-class InlineQueue:
-    """Stands in for a channel's buffer: each event the conductor delivers is handled at once."""
-
-    def __init__(self, handle: Callable[[EventT[Any]], None]) -> None:
-        self.handle = handle
-
-    def full(self) -> bool:
-        return False
-
-    def empty(self) -> bool:
-        return True
-
-    def put_nowait_enhanced(self, value: EventT[Any], **_: Any) -> None:
-        self.handle(value)
+def ack_offsets(app_consumer: ConsumerT, tp: TP, offsets: Iterable[int]) -> None:
+    """``Consumer.ack`` for offsets handled without a Faust ``Message`` each."""
+    consumer = cast(Consumer, app_consumer)
+    with ack_lock:
+        committed = consumer._committed_offset[tp]
+        index = consumer._acked_index[tp]
+        acked = consumer._acked[tp]
+        n = 0
+        for offset in offsets:
+            if (committed is None or offset >= committed) and offset not in index:
+                index.add(offset)
+                acked.append(offset)
+                n += 1
+        consumer._n_acked += n
+        notify(consumer._waiting_for_ack)
 
 
 class _Rest:
@@ -74,11 +82,7 @@ class _Rest:
 
 
 async def drain_messages(self: Consumer, fetcher: Any) -> None:
-    """``faust.transport.consumer.Consumer._drain_messages`` with the inline first step.
-
-    Same loop as faust-streaming 0.15.3's (gap tracking, commit-every, read offsets, shutdown
-    handling) apart from how the callback is awaited.
-    """
+    """``faust.transport.consumer.Consumer._drain_messages`` with batch handlers."""
     try:
         await _drain(self, fetcher)
     except (asyncio.CancelledError, *self.consumer_stopped_errors):  # type: ignore[misc]
@@ -90,45 +94,78 @@ async def drain_messages(self: Consumer, fetcher: Any) -> None:
 
 
 async def _drain(self: Consumer, fetcher: Any) -> None:
-    callback = self.callback
-    getmany = self.getmany
+    app = self.app
     consumer_should_stop = self._stopped.is_set
     fetcher_should_stop = fetcher._stopped.is_set
     get_read_offset = self._read_offset.__getitem__
     set_read_offset = self._read_offset.__setitem__
-    commit_every = self._commit_every
-    acks_enabled_for = self.app.topics.acks_enabled_for
-    # Optional back-pressure from whatever the inline handler writes to (changelog.py).
-    writer = getattr(self.app, "changelog_writer", None)
-    since_yield = 0
+    acks_enabled_for = app.topics.acks_enabled_for
+    handlers: dict[str, BatchHandler] = getattr(app, "batch_handlers", {})
+    # Optional back-pressure from whatever the handlers write to (changelog.py).
+    writer = getattr(app, "changelog_writer", None)
     while not (consumer_should_stop() or fetcher_should_stop()):
         self.diag.set_flag(CONSUMER_FETCHING)
-        ait = getmany(timeout=1.0)
+        records, active = await self._wait_next_records(1.0)
         await asyncio.sleep(0)
-        if not self.should_stop:
-            async for tp, message in ait:
-                since_yield += 1
-                if since_yield > 100:
-                    await asyncio.sleep(0)
-                    since_yield = 0
-                offset = message.offset
-                r_offset = get_read_offset(tp)
-                if r_offset is not None and offset < r_offset:
-                    continue  # already delivered (Faust drops these too)
-                gap = offset - (r_offset or 0)
-                if gap > 1 and r_offset and acks_enabled_for(message.topic):
-                    await self._add_gap(tp, r_offset + 1, offset)
-                if commit_every is not None and self._n_acked >= commit_every:
-                    self._n_acked = 0
-                    await self.commit()
-                if writer is not None and writer.backlogged():
-                    await self.wait_first(writer.wait_until_ebb(), self.suspend_flow.wait())
-                coro = cast(Coroutine[Any, Any, Any], callback(message))
-                try:
-                    first = coro.send(None)
-                except StopIteration:
-                    pass  # handled without blocking: the common case, no task at all
-                else:
-                    await self.wait_first(_Rest(coro, first), self.suspend_flow.wait())
-                set_read_offset(tp, offset)
-            self.diag.unset_flag(CONSUMER_FETCHING)
+        if not records or self.should_stop:
+            continue
+        if not self.flow_active:
+            # As Faust's getmany: a fetch that raced a flow stop seeks back to committed.
+            try:
+                await self.perform_seek()
+            except Exception as exc:
+                self.log.warning(f"exception performing seek when flow not active {exc}")
+            continue
+        generation = app.consumer_generation_id
+        for tp, batch in records.items():
+            if not self.flow_active or app.consumer_generation_id != generation:
+                break  # a rebalance began: the rest is fetched again for the new assignment
+            if active is not None and tp not in active and tp not in self._buffered_partitions:
+                continue
+            r_offset = get_read_offset(tp)
+            if r_offset is not None and batch[0].offset < r_offset:
+                batch = [r for r in batch if r.offset >= r_offset]  # already delivered
+                if not batch:
+                    continue
+            if r_offset and acks_enabled_for(tp.topic):
+                # Offsets missing from the fetch (compaction, transaction markers) count as
+                # acked, or the commit would wait for them forever (Faust's gap tracking).
+                prev = r_offset
+                for record in batch:
+                    if record.offset - prev > 1:
+                        await self._add_gap(tp, prev + 1, record.offset)
+                    prev = record.offset
+            if self._commit_every is not None and self._n_acked >= self._commit_every:
+                self._n_acked = 0
+                await self.commit()
+            if writer is not None and writer.backlogged():
+                await self.wait_first(writer.wait_until_ebb(), self.suspend_flow.wait())
+            app.monitor.track_tp_end_offset(tp, self.highwater(tp))
+            handler = handlers.get(tp.topic)
+            if handler is not None:
+                handler(tp, batch)
+            else:
+                await _deliver(self, tp, batch, set_read_offset)
+            set_read_offset(tp, batch[-1].offset)
+        self.diag.unset_flag(CONSUMER_FETCHING)
+
+
+async def _deliver(
+    self: Consumer,
+    tp: TP,
+    batch: Sequence[ConsumerRecord[bytes, bytes]],
+    set_read_offset: Callable[[TP, int], None],
+) -> None:
+    """Faust's own path, one message at a time (schedule changes, changelogs in recovery)."""
+    callback = self.callback
+    for n, record in enumerate(batch, 1):
+        if n % 100 == 0:
+            await asyncio.sleep(0)
+        coro = cast(Coroutine[Any, Any, Any], callback(self._to_message(tp, record)))
+        try:
+            first = coro.send(None)
+        except StopIteration:
+            pass  # handled without blocking: the common case, no task at all
+        else:
+            await self.wait_first(_Rest(coro, first), self.suspend_flow.wait())
+        set_read_offset(tp, record.offset)

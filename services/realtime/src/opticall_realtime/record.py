@@ -73,6 +73,15 @@ class AgentRecord(NamedTuple):
             int(seq),
         )
 
+    def judged(self, adherence: str, activity: str | None, mismatch: float | None) -> AgentRecord:
+        """This record with its adherence fields set (itself when they are unchanged)."""
+        if adherence == self.adherence and activity == self.activity and mismatch == self.mismatch:
+            return self
+        state, since, ts, event_id, queue, reason, _, _, _, seq = self
+        return AgentRecord(
+            state, since, ts, event_id, queue, reason, adherence, activity, mismatch, seq
+        )
+
     def to_api(self, agent_id: str) -> dict[str, Any]:
         return {
             "agent_id": agent_id,
@@ -119,12 +128,16 @@ def fold_event(rec: AgentRecord | None, event: AgentEvent) -> AgentRecord | None
         return None
     # ACDs often omit the queue on non-call events; the agent stays in its last known queue.
     queue = shared(event.queue) if event.queue is not None else rec.queue
-    return rec._replace(
-        state=state,
-        since=ts,
-        ts=ts,
-        event_id=event.event_id,
-        queue=queue,
-        reason=shared(event.reason),
-        seq=rec.seq + 1,
+    # Positional construction: ``_replace`` cost several times more on the fold's hot path.
+    return AgentRecord(
+        state,
+        ts,
+        ts,
+        event.event_id,
+        queue,
+        shared(event.reason),
+        rec.adherence,
+        rec.activity,
+        rec.mismatch,
+        rec.seq + 1,
     )

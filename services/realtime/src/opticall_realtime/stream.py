@@ -35,15 +35,16 @@ import logging
 import tempfile
 import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 import faust
+from aiokafka import ConsumerRecord
 from aiokafka.partitioner import murmur2
 from faust.streams import current_event
 from faust.tables.table import Table
-from faust.types import EventT, Message, StreamT
+from faust.types import TP, StreamT
 from pydantic import ValidationError
 
 from opticall_common import topics
@@ -51,9 +52,9 @@ from opticall_common.events import AgentEvent, DeadLetter, ScheduleChange
 from opticall_common.kafka import EventPublisher, encode
 from opticall_common.metrics import DLQ_RECORDS, EVENTS_CONSUMED
 from opticall_realtime.adherence import Schedule, Shift, apply_change, evaluate
-from opticall_realtime.changelog import ChangelogWriter
+from opticall_realtime.changelog import ChangelogWriter, encode_record
 from opticall_realtime.config import Settings
-from opticall_realtime.inline import InlineQueue, drain_messages
+from opticall_realtime.inline import BatchHandler, ack_offsets, drain_messages
 from opticall_realtime.record import AgentRecord, fold_event
 from opticall_realtime.sink import ChangeSink
 from opticall_realtime.view import AgentView
@@ -72,10 +73,6 @@ class DecodingTable(Table[str, Any]):
     """
 
     decode: Callable[[Any], Any]
-    # Partition of the record being folded inline (no Faust stream, so no current_event()).
-    source_partition: int | None = None
-    # The record being folded inline: acked by ``writer`` once its changelog write is sent.
-    source_message: Message | None = None
     # Set for ``agent-state``: writes bypass Faust's producer buffer (see changelog.py).
     writer: ChangelogWriter | None = None
 
@@ -85,12 +82,9 @@ class DecodingTable(Table[str, Any]):
             super().on_key_set(key, value)
             return
         # No key TTLs and no sensors on this table: the write is all Faust would do here.
-        writer.put(key, value, cast(int, self.partition_for_key(key)), self.source_message)
-        self.source_message = None
+        writer.put(key, value, cast(int, self.partition_for_key(key)))
 
     def partition_for_key(self, key: Any) -> int | None:
-        if self.source_partition is not None:
-            return self.source_partition
         event = current_event()
         if event is not None:
             partition: int = event.message.partition
@@ -111,7 +105,8 @@ class _App(faust.App):
 
     - No default ``Monitor`` sensor: it keeps per-event timing statistics for Faust's web
       views (disabled here), three calls per event; nothing in this service reads it.
-    - ``inline.drain_messages`` instead of Faust's drain loop (see inline.py).
+    - ``inline.drain_messages`` instead of Faust's drain loop: whole fetched batches of
+      ``agent-events`` go to ``Engine.fold_batch`` (see inline.py).
     - ``fetch_max_wait_ms``: Faust hardcodes 1,500 ms for its aiokafka consumer. Measured at a
       steady 1,000 events/s, deliveries then stalled for up to ~1.5 s at a time (p50 ~1 s from
       produce to fold); at 20 ms the fold sees events within tens of milliseconds.
@@ -119,6 +114,7 @@ class _App(faust.App):
 
     fetch_max_wait_ms: int = 20
     changelog_writer: ChangelogWriter | None = None
+    batch_handlers: dict[str, BatchHandler]
 
     def on_init_dependencies(self) -> Any:
         deps = super().on_init_dependencies()
@@ -185,8 +181,13 @@ class Engine:
         self.states = self._table("agent-state", self.state_topic, AgentRecord.decode)
         self.schedules = self._table("schedules", f"{app_id}-schedules-changelog", _decode_schedule)
         self.states.on_recover(self._on_recover)
-        self.states.writer = ChangelogWriter(self.app, self.state_topic)
-        self.app.changelog_writer = self.states.writer
+        # Told which agent-events partitions this instance owns after each rebalance.
+        self.on_ownership: Callable[[set[int]], None] | None = None
+        # (cast: mypy cannot match a method against mode's union of handler types)
+        self.app.on_partitions_assigned.connect(cast(Any, self._on_assigned))
+        self.app.on_partitions_revoked.connect(cast(Any, self._on_revoked))
+        self.writer = ChangelogWriter(self.app, self.state_topic)
+        self.states.writer = self.app.changelog_writer = self.writer
         events, schedules = (
             self.app.topic(
                 name,
@@ -197,8 +198,9 @@ class Engine:
             )
             for name in (self.events_topic, self.schedules_topic)
         )
-        events._queue = InlineQueue(self._on_event)  # type: ignore[attr-defined]
+        # Subscribed through the conductor as usual; its records never reach the channel.
         self.app.topics.add(events)
+        self.app.batch_handlers = {self.events_topic: self.fold_batch}
         self.app.agent(schedules, name="fold-schedule-changes")(self._fold_schedules)
         self._consumed = EVENTS_CONSUMED.labels(topic=topics.AGENT_EVENTS)
         self._letters: set[asyncio.Task[None]] = set()
@@ -236,49 +238,70 @@ class Engine:
 
     # --- fold -------------------------------------------------------------------------------
 
-    def _on_event(self, event: EventT[Any]) -> None:
-        """Fold one ``agent-events`` record as the conductor delivers it, then ack it."""
-        message = event.message
-        try:
-            ev = AgentEvent.model_validate_json(event.value)
-        except (ValidationError, ValueError) as exc:
-            self._dead_letter_later(event, str(exc))
-            return
-        self._consumed.inc()
-        states = self.states
-        states.source_partition = message.partition
-        states.source_message = message
-        try:
-            self.apply_event(ev)
-        except Exception as exc:  # a bug must not stop the consumer nor lose the record
-            log.exception(
-                "could not fold %s@%s:%s", message.topic, message.partition, message.offset
-            )
-            self._dead_letter_later(event, f"fold failed: {exc!r}")
-            return
-        finally:
-            unwritten = states.source_message is not None
-            states.source_partition = None
-            states.source_message = None
-        if unwritten:  # a duplicate or a no-op: nothing to wait for
-            message.ack(self.app.consumer)
+    def fold_batch(self, tp: TP, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
+        """Fold one partition's fetched ``agent-events`` records; ack them once written.
 
-    def _dead_letter_later(self, event: EventT[Any], error: str) -> None:
-        """Dead-letter off the inline path; the record is acked once the letter is sent."""
+        Every event is folded and judged for adherence in order (history and adherence
+        changes stay exact), but the table, the view, the WebSockets and the changelog get
+        each agent's final record once per batch: one changelog record per agent and batch
+        still lets a restarted instance recover the exact state.
+        """
+        data = self.states.data.data  # the in-memory store's dict (``Mapping.get`` raised per miss)
+        validate = AgentEvent.model_validate_json
+        latest: dict[str, AgentRecord] = {}
+        offsets: list[int] = []
+        now = time.time()
+        folded = 0
+        for record in records:
+            try:
+                ev = validate(record.value)  # a None value is refused too
+            except ValueError as exc:  # pydantic's ValidationError is a ValueError
+                self._dead_letter_later(tp, record, str(exc))
+                continue
+            agent_id = ev.agent_id
+            old = latest.get(agent_id) or data.get(agent_id)
+            try:
+                new = fold_event(old, ev)
+                if new is not None:
+                    new = self._settle(agent_id, old, new, now)
+            except Exception as exc:  # a bug must not stop the consumer nor lose the record
+                log.exception("could not fold %s@%s:%s", record.topic, tp.partition, record.offset)
+                self._dead_letter_later(tp, record, f"fold failed: {exc!r}")
+                continue
+            offsets.append(record.offset)
+            if new is None:
+                continue  # a duplicate, a late event or a no-op
+            folded += 1
+            latest[agent_id] = new
+        self._consumed.inc(len(offsets))
+        self.folded += folded
+        self.duplicates += len(offsets) - folded
+        view = self.view
+        writes = []
+        for agent_id, rec in latest.items():
+            data[agent_id] = rec
+            view.put(agent_id, rec)
+            writes.append((agent_id.encode(), encode_record(rec)))
+        consumer = self.app.consumer
+        self.writer.put_many(tp.partition, writes, lambda: ack_offsets(consumer, tp, offsets))
+
+    def _dead_letter_later(self, tp: TP, record: ConsumerRecord[bytes, bytes], error: str) -> None:
+        """Dead-letter off the fold's path; the record is acked once the letter is sent."""
 
         async def send() -> None:
             try:
-                await self._dead_letter(event, topics.AGENT_EVENTS, error)
+                await self._dead_letter(record, topics.AGENT_EVENTS, error)
             except Exception:  # left unacked: not committed, so redelivered after a restart
-                log.exception("could not dead-letter a record of %s", event.message.topic)
+                log.exception("could not dead-letter a record of %s", record.topic)
                 return
-            event.message.ack(self.app.consumer)
+            ack_offsets(self.app.consumer, tp, (record.offset,))
 
         task = asyncio.ensure_future(send())
         self._letters.add(task)
         task.add_done_callback(self._letters.discard)
 
     def apply_event(self, ev: AgentEvent) -> None:
+        """Fold one event outside the consumer (its changelog write has no record to ack)."""
         old = self.states.get(ev.agent_id)
         new = fold_event(old, ev)
         if new is None:
@@ -292,7 +315,7 @@ class Engine:
             try:
                 change = ScheduleChange.model_validate_json(event.value)
             except (ValidationError, ValueError) as exc:
-                await self._dead_letter(event, topics.SCHEDULE_CHANGES, str(exc))
+                await self._dead_letter(event.message, topics.SCHEDULE_CHANGES, str(exc))
                 continue
             EVENTS_CONSUMED.labels(topic=topics.SCHEDULE_CHANGES).inc()
             now = time.time()
@@ -307,20 +330,32 @@ class Engine:
             self._commit(agent_id, rec, rec, now)
 
     def _commit(self, agent_id: str, old: AgentRecord | None, new: AgentRecord, now: float) -> None:
-        verdict = evaluate(new, self.schedules.get(agent_id) or (), now, self.settings.grace_for)
+        rec = self._settle(agent_id, old, new, now)
+        if rec is not None:
+            self.states[agent_id] = rec  # the table writes its changelog record
+            self.view.put(agent_id, rec)
+
+    def _settle(
+        self, agent_id: str, old: AgentRecord | None, new: AgentRecord, now: float
+    ) -> AgentRecord | None:
+        """``new`` with adherence brought up to date and its side effects queued.
+
+        ``None`` when nothing changed (a timer or a schedule change with no effect).
+        """
+        schedule = self.schedules.data.data.get(agent_id)
+        verdict = evaluate(new, schedule or (), now, self.settings.grace_for)
         rec = verdict.record
         if verdict.due is not None:
             self._arm(agent_id, verdict.due)
         if old is not None and rec == old:
-            return  # a timer or schedule change that changed nothing
+            return None
         if old is not None and rec.seq == old.seq:
             rec = rec._replace(seq=old.seq + 1)
-        self.states[agent_id] = rec
-        self.view.put(agent_id, rec)
         self.sink.record(agent_id, old, rec, min(verdict.at, now), min(verdict.began, now))
+        return rec
 
-    async def _dead_letter(self, event: EventT[Any], logical: str, error: str) -> None:
-        msg = event.message
+    async def _dead_letter(self, msg: Any, logical: str, error: str) -> None:
+        """Send a refused record (a Faust message or an aiokafka record) to its ``.dlq``."""
         letter = DeadLetter(
             topic=msg.topic,
             partition=msg.partition,
@@ -335,6 +370,19 @@ class Engine:
             )
         DLQ_RECORDS.labels(topic=logical).inc()
         log.warning("dead-lettered %s@%s:%s: %s", msg.topic, msg.partition, msg.offset, error[:200])
+
+    # --- ownership ----------------------------------------------------------------------------
+
+    def _on_assigned(self, sender: Any, *args: Any, signal: Any = None, **_: Any) -> None:
+        assigned: set[TP] = args[0] if args else set()
+        owned = {tp.partition for tp in assigned if tp.topic == self.events_topic}
+        if self.on_ownership is not None:
+            self.on_ownership(owned)
+
+    def _on_revoked(self, sender: Any, *args: Any, signal: Any = None, **_: Any) -> None:
+        # Until the next assignment, nothing is ours: read every partition.
+        if self.on_ownership is not None:
+            self.on_ownership(set())
 
     # --- timers -----------------------------------------------------------------------------
 
@@ -381,5 +429,4 @@ class Engine:
             self._timer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._timer
-        if self.states.writer is not None:
-            await self.states.writer.stop()
+        await self.writer.stop()
