@@ -9,6 +9,7 @@ shows every agent.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ from opticall_common.resources import open_resources
 from opticall_realtime import api, ingest, ws
 from opticall_realtime.config import Settings, get_settings
 from opticall_realtime.deps import Runtime
+from opticall_realtime.gauges import collector
 from opticall_realtime.hub import Hub
 from opticall_realtime.sink import ChangeSink
 from opticall_realtime.stream import Engine
@@ -55,6 +57,19 @@ async def prepare_topics(settings: Settings) -> None:
     )
 
 
+def tune_gc() -> None:
+    """Keep the garbage collector off the fold's back (called once the app has started).
+
+    The fold allocates a few short-lived objects per event, which refcounting frees; yet
+    every 700 allocations started a young collection, and the full ones walked the whole
+    start-up heap (Faust, pydantic schemas, SQLAlchemy): ~20% of the fold's time on the
+    benchmark. Frozen, that heap is never walked again; young collections run less often.
+    """
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -74,17 +89,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
             sink = ChangeSink(res.publisher, res.sessions)
             engine = Engine(settings, view, sink, res.publisher)
+            engine.on_ownership = reader.follow
             await reader.start()
             try:
                 await reader.wait_caught_up(settings.view_catchup_seconds)
                 await sink.start()
                 async with faust_app_running(engine.app, stop_timeout=15):
                     engine.start_timer()
+                    tune_gc()
                     app.state.rt = Runtime(settings=settings, res=res, view=view, hub=hub)
                     app.state.engine = engine
+                    collector().attach(view, hub)
                     try:
                         yield
                     finally:
+                        collector().attach(None, None)
                         await engine.stop_timer()
             finally:
                 await sink.stop()
