@@ -58,24 +58,37 @@ class ClientGone(Exception):
     pass
 
 
-def _connection_listed(headers: list[tuple[bytes, bytes]]) -> frozenset[bytes]:
+def _connection_listed(values: list[bytes]) -> frozenset[bytes]:
     # Headers named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
-    names = [v for k, v in headers if k == b"connection"]
-    return frozenset(n.strip().lower() for v in names for n in v.split(b","))
+    return frozenset(n.strip().lower() for v in values for n in v.split(b","))
 
 
-def upstream_request_headers(scope: Scope, request_id: bytes, drop: frozenset[bytes]) -> Headers:
-    headers: list[tuple[bytes, bytes]] = scope["headers"]
-    out = [(k, v) for k, v in headers if k not in drop]
+def upstream_request_headers(scope: Scope, request_id: bytes) -> list[tuple[str, str]]:
+    """The client's end-to-end headers plus the gateway's own, as str for aiohttp.
+
+    One pass over the headers: this runs on every proxied request.
+    """
+    out: list[tuple[str, str]] = []
+    host: bytes | None = None
+    connection: list[bytes] = []
+    for k, v in scope["headers"]:
+        if k in REQUEST_DROP:
+            if k == b"host":
+                host = v
+            elif k == b"connection":
+                connection.append(v)
+            continue
+        out.append((k.decode("latin-1"), v.decode("latin-1")))
+    if connection:  # rare: a client naming extra hop-by-hop headers
+        listed = {n.decode("latin-1") for n in _connection_listed(connection)}
+        out = [(k, v) for k, v in out if k not in listed]
     client = scope.get("client")
     if client:
-        out.append((b"x-forwarded-for", client[0].encode()))
-    for k, v in headers:
-        if k == b"host":
-            out.append((b"x-forwarded-host", v))
-            break
-    out.append((b"x-forwarded-proto", scope.get("scheme", "http").encode()))
-    out.append((b"x-request-id", request_id))
+        out.append(("x-forwarded-for", client[0]))
+    if host is not None:
+        out.append(("x-forwarded-host", host.decode("latin-1")))
+    out.append(("x-forwarded-proto", scope.get("scheme", "http")))
+    out.append(("x-request-id", request_id.decode("latin-1")))
     return out
 
 
@@ -130,13 +143,7 @@ async def forward(
     url = gw.upstreams[service] + raw_path.decode("latin-1")
     if query:
         url += "?" + query.decode("latin-1")
-    drop = REQUEST_DROP
-    if any(k == b"connection" for k, _ in scope["headers"]):
-        drop = drop | _connection_listed(scope["headers"])
-    headers = [
-        (k.decode("latin-1"), v.decode("latin-1"))
-        for k, v in upstream_request_headers(scope, request_id, drop)
-    ]
+    headers = upstream_request_headers(scope, request_id)
     limit = gw.settings.max_body_bytes
     body: bytes | AsyncIterator[bytes] | None = None
     started = time.perf_counter()
@@ -179,7 +186,7 @@ async def forward(
         return
     gw.metrics.observe(service, str(response.status), time.perf_counter() - started)
     try:
-        out = [(k.lower(), v) for k, v in response.raw_headers if k.lower() not in response_drop]
+        out = [(n, v) for k, v in response.raw_headers if (n := k.lower()) not in response_drop]
         out += response_headers
         await send({"type": "http.response.start", "status": response.status, "headers": out})
         length = response.content_length
