@@ -8,6 +8,7 @@ requests thus skip a router, two exception layers and FastAPI's per-request tele
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,6 +30,8 @@ from opticall_gateway.pages import gateway_router, mount_static
 from opticall_gateway.state import Gateway
 
 log = logging.getLogger(__name__)
+# CPython's default is 700 allocations between young-generation collections.
+GC_YOUNG_THRESHOLD = 7000
 
 
 class GatewayApp(FastAPI):
@@ -51,14 +54,37 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return problem_response(500, "An unexpected error occurred.", instance=request.url.path)
 
 
+def _no_access_log() -> None:
+    """``configure_logging`` routes uvicorn's access logger to the root handler again, and
+    uvicorn logs every request once its access logger has any handler in reach: at INFO a
+    JSON line and a stdout write per proxied request. The gateway runs with access_log=False
+    (its own request metrics say the same), so the logger is cut off again here."""
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:] = []
+    access.propagate = False
+
+
+def _tune_gc() -> None:
+    """Measured under the bench's load: the collector took 8% of the gateway's CPU. Each
+    young collection walks every in-flight request's objects (~2,000 at 32 concurrent), so
+    it runs a tenth as often; everything alive after startup (FastAPI, pydantic, routes) is
+    frozen out of the full collections. Left-over cycles are still collected, a little later.
+    """
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, gen1, gen2)
+
+
 def create_app(settings: Settings | None = None) -> GatewayApp:
     settings = settings or get_settings()
     configure_logging("gateway", settings.log_level, settings.log_json)
+    _no_access_log()
     gw = Gateway(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with gw.running():
+            _tune_gc()
             yield
 
     app = GatewayApp(
