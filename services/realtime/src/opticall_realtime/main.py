@@ -21,13 +21,13 @@ from faust.contrib.asgi import faust_app_running
 from opticall_common import topics
 from opticall_common.app import create_service_app
 from opticall_common.db import run_migrations
-from opticall_common.kafka import ensure_topics
 from opticall_common.resources import open_resources
 from opticall_realtime import api, ingest, ws
 from opticall_realtime.config import Settings, get_settings
 from opticall_realtime.deps import Runtime
 from opticall_realtime.gauges import collector
 from opticall_realtime.hub import Hub
+from opticall_realtime.kafka_topics import create_missing
 from opticall_realtime.sink import ChangeSink
 from opticall_realtime.stream import Engine
 from opticall_realtime.view import AgentView, ChangelogReader
@@ -39,22 +39,7 @@ VERSION_TABLE = "alembic_version_realtime"
 
 
 async def prepare_topics(settings: Settings) -> None:
-    prefix = settings.kafka_topic_prefix
-    names = [
-        topics.topic(n, prefix)
-        for n in (
-            topics.AGENT_EVENTS,
-            topics.SCHEDULE_CHANGES,
-            topics.ADHERENCE_CHANGES,
-            topics.AGENT_STATE,
-        )
-    ]
-    await ensure_topics(
-        settings.kafka_bootstrap_servers,
-        names,
-        partitions=settings.partitions,
-        compacted=[topics.topic(topics.AGENT_STATE, prefix)],
-    )
+    await create_missing(settings)
 
 
 def tune_gc() -> None:
