@@ -6,8 +6,10 @@ import re
 from typing import Any
 
 from fastapi.testclient import TestClient
+from services.gateway.tests.helpers import bearer
 
-from opticall_gateway.routes import ROUTES
+from opticall_common.testing import TokenFactory
+from opticall_gateway.routes import GATEWAY, ROUTES
 
 CLOSED = "http://127.0.0.1:9"
 
@@ -20,7 +22,7 @@ def _assert_lists_every_route(doc: dict[str, Any]) -> None:
     listed = {(_shape(p), m.upper()) for p, item in doc["paths"].items() for m in item}
     for spec in ROUTES:
         for method in spec.methods:
-            assert (_shape(spec.path), method) in listed, (method, spec.path)
+            assert ((_shape(spec.path), method) in listed) == spec.in_schema, (method, spec.path)
 
 
 def test_openapi_merges_upstream_operations(client: TestClient) -> None:
@@ -43,6 +45,56 @@ def test_openapi_lists_routes_of_services_that_are_down(make_client: Any) -> Non
     doc = client.get("/openapi.json").json()
     _assert_lists_every_route(doc)
     assert "unavailable" in doc["paths"]["/shifts"]["get"]["description"]
+
+
+def test_html_pages_and_assets_are_not_in_the_document(client: TestClient) -> None:
+    # They serve HTML and files, and "{path:path}" is no valid OpenAPI path parameter.
+    doc = client.get("/openapi.json").json()
+    assert not {"/", "/docs"} & set(doc["paths"])
+    assert not [p for p in doc["paths"] if p.startswith("/static")]
+
+
+def _media(content_type: str) -> str:
+    return content_type.split(";")[0].strip()
+
+
+def test_every_gateway_operation_answers_what_it_documents(
+    client: TestClient, factory: TokenFactory
+) -> None:
+    doc = client.get("/openapi.json").json()
+    token = factory.token(roles=("agent",))
+    own = [
+        (path, method, op)
+        for path, item in doc["paths"].items()
+        for method, op in item.items()
+        if op["x-opticall-service"] == GATEWAY
+    ]
+    assert {p for p, _, _ in own} == {
+        "/protected",
+        "/metrics",
+        "/healthz",
+        "/readyz",
+        "/openapi.json",
+    }
+    for path, method, op in own:
+        headers = bearer(token) if op["security"] else {}
+        resp = client.request(method.upper(), path, headers=headers)
+        documented = op["responses"].get(str(resp.status_code)) or op["responses"]["default"]
+        assert _media(resp.headers["content-type"]) in documented["content"], (path, resp)
+        assert resp.status_code == 200, path
+        if path != "/protected":
+            assert op["security"] == []
+    unauthorized = client.get("/protected")
+    assert unauthorized.status_code == 401
+    assert "401" in doc["paths"]["/protected"]["get"]["responses"]
+
+
+def test_readyz_documents_its_503_as_the_same_report(client: TestClient) -> None:
+    op = (client.get("/openapi.json").json())["paths"]["/readyz"]["get"]
+    assert (
+        op["responses"]["503"]["content"]["application/json"]
+        == (op["responses"]["200"]["content"]["application/json"])
+    )
 
 
 def test_docs_page_points_at_the_merged_document(client: TestClient) -> None:

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opticall_common.app import ORJSONResponse
 from opticall_common.logging import configure_logging
-from opticall_common.metrics import MetricsMiddleware, metrics_endpoint
+from opticall_common.metrics import MetricsMiddleware
 from opticall_common.problems import install_problem_handlers, problem_response
 from opticall_gateway.config import Settings, get_settings
 from opticall_gateway.edge import Edge
@@ -100,7 +100,6 @@ def create_app(settings: Settings | None = None) -> GatewayApp:
     app.state.gateway = gw
     install_problem_handlers(app)
     app.include_router(gateway_router(gw, app))
-    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     mount_static(app)
 
     front: ASGIApp = Edge(app.pages, gateway=gw)

@@ -1,8 +1,10 @@
 """One OpenAPI document for the whole public API, merged from the services behind the gateway.
 
 Each upstream's ``/openapi.json`` is fetched lazily and cached; only its paths that are in
-the route table are kept. Every route in the table is listed even when its service is down
-(from the table alone), and every protected one carries the bearer scheme and its roles.
+the route table are kept. Every API route in the table is listed even when its service is
+down (from the table alone), every protected one carries the bearer scheme and its roles,
+and every operation a ``default`` problem response for the errors the edge itself answers
+(413, 503, 504...). The dashboard's HTML pages and assets are not API and are left out.
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ class OpenAPIMerger:
         sources: dict[str, JSON | None] = {GATEWAY: own, **upstream}
         renames = {svc: self._merge_schemas(schemas, svc, doc) for svc, doc in sources.items()}
         for spec in self.gw.table.routes:
+            if not spec.in_schema:
+                continue
             doc = sources.get(spec.service)
             key, item = self._find(doc, spec.path)
             for method in sorted(spec.methods):
@@ -192,6 +196,7 @@ class OpenAPIMerger:
         op["x-opticall-service"] = spec.service
         op.pop("security", None)
         responses: JSON = op.setdefault("responses", {})
+        responses.setdefault("default", _problem("Error (problem details)"))
         if spec.roles is None:
             op["security"] = []
             return op

@@ -12,9 +12,16 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+)
 from starlette.staticfiles import StaticFiles
 
+from opticall_common.metrics import metrics_endpoint
 from opticall_common.security import Principal, TokenVerifier, role_dependency
 from opticall_gateway.openapi import OpenAPIMerger
 from opticall_gateway.state import Gateway
@@ -36,6 +43,12 @@ CurrentUser = Annotated[Principal, Depends(role_dependency(_verifier))]
 class WhoAmI(BaseModel):
     username: str
     roles: list[str]
+
+
+class Readiness(BaseModel):
+    status: str  # "ok" or "unavailable"
+    required: list[str]
+    checks: dict[str, str]  # check name -> "ok" or why not
 
 
 async def _check(http: httpx.AsyncClient, url: str, *, jwks: bool = False) -> str:
@@ -69,7 +82,13 @@ def gateway_router(gw: Gateway, app: FastAPI) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", tags=["health"], summary="Readiness: auth and upstreams reachable")
+    @router.get(
+        "/readyz",
+        tags=["health"],
+        summary="Readiness: auth and upstreams reachable",
+        response_model=Readiness,
+        responses={503: {"model": Readiness, "description": "Not ready: a required check failed"}},
+    )
     async def readyz() -> JSONResponse:
         ready, report = await readiness(gw)
         body: dict[str, Any] = {
@@ -79,12 +98,21 @@ def gateway_router(gw: Gateway, app: FastAPI) -> APIRouter:
         }
         return JSONResponse(body, status_code=200 if ready else 503)
 
+    router.add_api_route(
+        "/metrics",
+        metrics_endpoint,
+        methods=["GET"],
+        tags=["health"],
+        summary="Prometheus metrics (text exposition format)",
+        response_class=PlainTextResponse,
+    )
+
     @router.get("/protected", tags=["gateway"], summary="Who am I", response_model=WhoAmI)
     async def protected(principal: CurrentUser) -> WhoAmI:
         # The edge answers this itself on the hot path; this route documents the shape.
         return WhoAmI(username=principal.username, roles=sorted(principal.roles))
 
-    @router.get("/openapi.json", include_in_schema=False)
+    @router.get("/openapi.json", tags=["gateway"], summary="The whole public API as OpenAPI")
     async def openapi() -> JSONResponse:
         own = get_openapi(title=app.title, version=app.version, routes=app.routes)
         return JSONResponse(await merger.document(own))
@@ -93,7 +121,8 @@ def gateway_router(gw: Gateway, app: FastAPI) -> APIRouter:
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{app.title} - docs")
 
-    @router.get("/", tags=["gateway"], summary="Web dashboard", response_model=None)
+    # HTML pages, not API: left out of the OpenAPI document (as in the route table).
+    @router.get("/", include_in_schema=False)
     async def index(request: Request) -> Response:
         index_html = STATIC_DIR / "index.html"
         if index_html.is_file():

@@ -32,6 +32,8 @@ class RouteSpec:
     roles: frozenset[str] | None  # None: public; empty: any valid token
     websocket: bool = False
     summary: str = ""
+    # False for the dashboard's pages and assets: HTML and files, not API, so not in OpenAPI.
+    in_schema: bool = True
     regex: re.Pattern[str] | None = field(default=None, compare=False)
 
     @property
@@ -51,6 +53,7 @@ def route(
     summary: str = "",
     *,
     websocket: bool = False,
+    in_schema: bool = True,
 ) -> RouteSpec:
     regex = None
     if "{" in path:
@@ -67,6 +70,7 @@ def route(
         roles=roles,
         websocket=websocket,
         summary=summary,
+        in_schema=in_schema,
         regex=regex,
     )
 
@@ -86,10 +90,10 @@ ROUTES: tuple[RouteSpec, ...] = (
     route("GET", "/metrics", GATEWAY, PUBLIC, "Prometheus metrics"),
     route("GET", "/healthz", GATEWAY, PUBLIC, "Liveness"),
     route("GET", "/readyz", GATEWAY, PUBLIC, "Readiness: auth and upstreams reachable"),
-    route("GET", "/docs", GATEWAY, PUBLIC, "This documentation"),
+    route("GET", "/docs", GATEWAY, PUBLIC, "This documentation", in_schema=False),
     route("GET", "/openapi.json", GATEWAY, PUBLIC, "The whole public API as OpenAPI"),
-    route("GET", "/", GATEWAY, PUBLIC, "Web dashboard"),
-    route("GET", "/static/{path:path}", GATEWAY, PUBLIC, "Dashboard assets"),
+    route("GET", "/", GATEWAY, PUBLIC, "Web dashboard", in_schema=False),
+    route("GET", "/static/{path:path}", GATEWAY, PUBLIC, "Dashboard assets", in_schema=False),
     # scheduling
     route("GET,POST", "/agents", "scheduling", SA, "List or create agents"),
     route("GET,PATCH,DELETE", "/agents/{agent_id}", "scheduling", SA, "One agent"),
