@@ -105,6 +105,22 @@ def test_bad_predict_input_is_422(staff: httpx.Client, body: Any, query: str, fi
     assert resp.json()["errors"][0]["field"] == field
 
 
+@pytest.mark.parametrize("interval", ["", "0", "-1h", "nan", "99999999999999d"])
+def test_bad_report_interval_is_422_through_the_gateway(staff: httpx.Client, interval: str) -> None:
+    resp = staff.get("/reports/service-level", params={"interval": interval, "format": "csv"})
+    assert resp.status_code == 422, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert resp.json()["errors"][0]["field"] == "query.interval"
+
+
+def test_public_openapi_documents_the_csv_reports(staff: httpx.Client) -> None:
+    paths = staff.get("/openapi.json").json()["paths"]
+    for path in ("/reports/service-level", "/reports/forecast-accuracy"):
+        assert "text/csv" in paths[path]["get"]["responses"]["200"]["content"], path
+    csv = staff.get("/reports/service-level", params={"format": "csv"})
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+
+
 def test_predict_refuses_agents(suite: Suite) -> None:
     with suite.client(suite.user_token("agent")) as client:
         assert client.post("/predict", json=SEED).status_code == 403
