@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-import devstack  # noqa: E402
+import devstack
 
 
 def test_ports_default_to_the_documented_ones(monkeypatch: pytest.MonkeyPatch) -> None:
