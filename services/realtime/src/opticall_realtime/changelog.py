@@ -4,8 +4,9 @@ Faust sends each table write through ``Topic.send_soon`` and its ``ProducerBuffe
 ``FutureMessage``, a codec pass and a buffer task hop per record. Even aiokafka's own
 ``send`` costs a future, a metadata lookup and an accumulator pass per record. The fold
 writes one partition's changes at a time (a folded batch all comes from one partition), so
-``ChangelogWriter`` fills aiokafka ``BatchBuilder``s (C-accelerated appends) and hands each
-to Faust's own producer with ``send_batch``, in order, from one task.
+``ChangelogWriter`` fills aiokafka ``BatchBuilder``s (C-accelerated appends) and hands them
+to Faust's own producer with ``send_batch``, one per partition with everything queued, in
+order, from one task.
 
 Durability is unchanged: the offsets of a folded batch are acked (so they may be committed)
 only after its changelog writes are in the producer, and Faust flushes that producer before
@@ -81,20 +82,29 @@ class ChangelogWriter:
             await self._wake.wait()
             self._wake.clear()
             while pending:
-                partition, writes, on_sent = pending[0]
+                # Everything queued so far goes out as one batch per partition: while a batch
+                # is in flight (aiokafka holds one per partition) the next one grows, so the
+                # writer keeps up however small the fold's batches are.
+                entries = list(pending)
+                by_partition: dict[int, list[tuple[bytes, bytes]]] = {}
+                for partition, writes, _ in entries:
+                    by_partition.setdefault(partition, []).extend(writes)
                 try:
                     if producer is None:
                         producer = self.app.producer._ensure_producer()  # type: ignore[attr-defined]
-                    await self._send(producer, partition, writes)
-                except Exception:  # a broker hiccup: keep the order, retry the entry
+                    await asyncio.gather(
+                        *(self._send(producer, p, w) for p, w in by_partition.items() if w)
+                    )
+                except Exception:  # a broker hiccup: keep the order, send the same again
                     log.exception("changelog write failed; retrying")
                     producer = None
                     await asyncio.sleep(1)
                     continue
-                pending.popleft()
-                self.queued -= len(writes)
-                if on_sent is not None:
-                    on_sent()
+                for _ in entries:
+                    _, writes, on_sent = pending.popleft()
+                    self.queued -= len(writes)
+                    if on_sent is not None:
+                        on_sent()
                 if self.queued <= self.low:
                     self._ebbed.set()
             self._idle.set()
@@ -102,7 +112,7 @@ class ChangelogWriter:
     async def _send(
         self, producer: Any, partition: int, writes: Sequence[tuple[bytes, bytes]]
     ) -> None:
-        # Returns once each batch is in aiokafka's accumulator (it waits only while the
+        # Returns once each batch is in aiokafka's accumulator (it waits while the
         # partition's previous batch is still unsent).
         batch = producer.create_batch()
         for key, value in writes:
