@@ -4,6 +4,7 @@ and a configuration the service itself accepts."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pytest
@@ -117,6 +118,8 @@ def test_secrets_are_referenced_never_inlined(objs: list[dict[str, Any]]) -> Non
             assert not any(w in key for w in ("PASSWORD", "DATABASE_URL", "SIGNING_KEYS")), key
     for deployment in by_kind(objs, "Deployment").values():
         for env in container(deployment).get("env", []):
+            if "resourceFieldRef" in env["valueFrom"]:  # the pod's own limits, no secret
+                continue
             ref = env["valueFrom"]["secretKeyRef"]
             assert ref["name"] in SECRETS, f"{ref['name']} is not in secret.example.yaml"
             assert ref["key"] in SECRETS[ref["name"]]["stringData"]
@@ -128,9 +131,21 @@ def pod_env(objs: list[dict[str, Any]], service: str, secrets: dict[str, Any]) -
     for ref in c["envFrom"]:
         env.update(by_kind(objs, "ConfigMap")[ref["configMapRef"]["name"]]["data"])
     for e in c.get("env", []):
+        if field := e["valueFrom"].get("resourceFieldRef"):
+            env[e["name"]] = resource_value(c, field)
+            continue
         ref = e["valueFrom"]["secretKeyRef"]
         env[e["name"]] = secrets[ref["name"]]["stringData"][ref["key"]]
     return env
+
+
+def resource_value(c: dict[str, Any], field: dict[str, Any]) -> str:
+    """What the kubelet puts in a ``resourceFieldRef`` variable: the CPU limit in whole
+    cores (divisor 1), rounded up."""
+    assert field["resource"] == "limits.cpu" and str(field.get("divisor", "1")) == "1", field
+    limit = str(c["resources"]["limits"]["cpu"])
+    cores = int(limit[:-1]) / 1000 if limit.endswith("m") else float(limit)
+    return str(max(1, math.ceil(cores)))
 
 
 def real_secrets() -> dict[str, Any]:
