@@ -170,3 +170,26 @@ def test_cors_off_by_default_and_configurable(client: TestClient, make_client: A
     resp = cors.options("/agents", headers=preflight)
     assert resp.status_code == 200
     assert resp.headers["access-control-allow-origin"] == "https://app.example"
+
+
+def test_upstream_gets_no_headers_the_client_did_not_send(
+    client: TestClient, factory: TokenFactory
+) -> None:
+    # aiohttp would add Accept, Accept-Encoding (gzip: the answer passes through undecoded),
+    # User-Agent and, on bodies and POST/PUT/PATCH, Content-Type: application/octet-stream.
+    auth = bearer(factory.token(roles=("supervisor",)))
+    for method, content in (("POST", b'{"a":1}'), ("POST", None), ("GET", None)):
+        request = client.build_request(method, "/history", content=content, headers=auth)
+        for name in ("accept", "accept-encoding", "user-agent", "content-type"):
+            request.headers.pop(name, None)
+        echo = client.send(request).json()
+        sent = set(echo["headers"])
+        assert not sent & {"accept", "accept-encoding", "user-agent", "content-type"}, (
+            method,
+            content,
+            echo["headers"],
+        )
+    kept = client.get("/history", headers={**auth, "Accept": "text/csv", "User-Agent": "ua/1"})
+    kept = kept.json()
+    assert kept["headers"]["accept"] == "text/csv"
+    assert kept["headers"]["user-agent"] == "ua/1"

@@ -48,6 +48,10 @@ _SET_BY_GATEWAY = frozenset(
 )
 REQUEST_DROP = HOP_BY_HOP | _SET_BY_GATEWAY
 SMALL_BODY = 64 * 1024
+# Headers aiohttp adds when a request lacks them; the upstream must see the client's request
+# as sent (an added Accept-Encoding: gzip would reach a client that cannot read it).
+_AUTO = ("accept", "accept-encoding", "user-agent")
+_AUTO_CONTENT_TYPE = frozenset({"POST", "PUT", "PATCH"})  # aiohttp's POST_METHODS
 
 
 class BodyTooLarge(Exception):
@@ -90,6 +94,22 @@ def upstream_request_headers(scope: Scope, request_id: bytes) -> list[tuple[str,
     out.append(("x-forwarded-proto", scope.get("scheme", "http")))
     out.append(("x-request-id", request_id.decode("latin-1")))
     return out
+
+
+def auto_headers_to_skip(
+    headers: list[tuple[str, str]], method: str, has_body: bool
+) -> list[str] | None:
+    """The auto headers this request lacks, for aiohttp's ``skip_auto_headers``.
+
+    Per request rather than on the session: a session-wide skip list sends every request
+    down aiohttp's slow path (a sorted multidict built per request), and the usual client
+    sends Accept, Accept-Encoding and User-Agent itself.
+    """
+    names = {k for k, _ in headers}
+    skip = [h for h in _AUTO if h not in names]
+    if (has_body or method in _AUTO_CONTENT_TYPE) and "content-type" not in names:
+        skip.append("content-type")  # else aiohttp says application/octet-stream
+    return skip or None
 
 
 async def _read_small(receive: Receive, limit: int) -> bytes:
@@ -157,6 +177,7 @@ async def forward(
             yarl.URL(url, encoded=True),  # already encoded: forwarded byte for byte
             headers=headers,
             data=body,
+            skip_auto_headers=auto_headers_to_skip(headers, scope["method"], body is not None),
             allow_redirects=False,
         )
     except BodyTooLarge:

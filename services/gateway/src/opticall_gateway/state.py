@@ -68,10 +68,10 @@ class Gateway:
                 connect=s.upstream_connect_timeout,
                 sock_read=s.upstream_timeout,
             ),
-            # Bytes pass through untouched: no decompression, no cookies, no redirects.
+            # Bytes pass through untouched: no decompression, no cookies, no redirects, no
+            # added headers (proxy.auto_headers_to_skip, per request).
             auto_decompress=False,
             cookie_jar=aiohttp.DummyCookieJar(),
-            skip_auto_headers=("User-Agent", "Accept", "Accept-Encoding", "Content-Type"),
             trust_env=False,
         )
         self._http = httpx.AsyncClient(
