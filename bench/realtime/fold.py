@@ -9,9 +9,10 @@
    that does nothing with each event (the framework's own per-event ceiling).
 3. The realtime Engine (the service's Faust app, its table and changelog, the full-view
    reader and the change sink) folds the same topic on this loop: events/s, first to last.
-4. Memory: ``BENCH_RT_AGENTS`` (default 100,000) more agents, produced by a child process
-   (as an ACD would), folded through the same engine; RSS after minus RSS before, divided
-   by the agents.
+4. Memory (``BENCH_RT_MODE=memory``, a process of its own so the baselines' garbage is not
+   counted): ``BENCH_RT_EVENTS`` agents, then ``BENCH_RT_AGENTS`` (default 100,000) more,
+   both produced by a child process (as an ACD would), folded through the service's parts;
+   RSS after minus RSS before, divided by the agents.
 Prints one JSON object on stdout.
 """
 
@@ -158,15 +159,30 @@ def make_events(n: int, start: int) -> list[AgentEvent]:
     ]
 
 
-async def main() -> None:
-    prefix = f"bench{uuid.uuid4().hex[:8]}."
-    settings = Settings(
+def bench_settings(prefix: str) -> Settings:
+    return Settings(
         KAFKA_BOOTSTRAP_SERVERS=BOOTSTRAP,
         KAFKA_TOPIC_PREFIX=prefix,
         OPTICALL_ENV="test",
         database_url="sqlite://",
         history_enabled=False,
     )
+
+
+def service_parts(settings: Settings) -> tuple[Engine, AgentView, ChangelogReader, ChangeSink]:
+    """The engine, view, reader and sink wired as the service's lifespan wires them."""
+    view = AgentView(Hub(settings.ws_queue_size))
+    state_topic = topics.topic(topics.AGENT_STATE, settings.kafka_topic_prefix)
+    reader = ChangelogReader(BOOTSTRAP, state_topic, view)
+    sink = ChangeSink(None, None)
+    engine = Engine(settings, view, sink, None)
+    engine.on_ownership = reader.follow
+    return engine, view, reader, sink
+
+
+async def main() -> None:
+    prefix = f"bench{uuid.uuid4().hex[:8]}."
+    settings = bench_settings(prefix)
     await prepare_topics(settings)
     topic = topics.topic(topics.AGENT_EVENTS, prefix)
     print(f"producing {EVENTS} events to {topic}", file=sys.stderr)
@@ -178,12 +194,7 @@ async def main() -> None:
     bare = await bare_faust_rate(topic, settings.partitions, EVENTS)
     print(f"bare Faust agent: {bare:.0f} ev/s", file=sys.stderr)
 
-    hub = Hub(settings.ws_queue_size)
-    view = AgentView(hub)
-    reader = ChangelogReader(BOOTSTRAP, topics.topic(topics.AGENT_STATE, prefix), view)
-    sink = ChangeSink(None, None)
-    engine = Engine(settings, view, sink, None)
-    engine.on_ownership = reader.follow  # as the service wires it (main.py)
+    engine, _, reader, sink = service_parts(settings)
     original = engine.fold_batch
     marks: dict[str, float] = {}
 
@@ -206,40 +217,71 @@ async def main() -> None:
         fold_rate = engine.folded / (marks["last"] - marks["first"])
         fold_cpu_rate = engine.folded / (marks["cpu_last"] - marks["cpu_first"])
         print(f"realtime fold: {fold_rate:.0f} ev/s", file=sys.stderr)
-        # Memory: AGENTS more agents through the same consumer, fold, table, changelog, view.
-        await asyncio.sleep(2)
-        gc.collect()
-        rss_before = rss_bytes()
-        print(f"producing {AGENTS} more agents", file=sys.stderr)
-        live_start = time.perf_counter()
-        await produce_elsewhere(topic, AGENTS, start=EVENTS)
-        while engine.folded < EVENTS + AGENTS and time.monotonic() < deadline:
-            await asyncio.sleep(0.2)
-        live_rate = AGENTS / (time.perf_counter() - live_start)
-        print(f"realtime fold, produced while running: {live_rate:.0f} ev/s", file=sys.stderr)
-        while len(view.records) < EVENTS + AGENTS and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        writer = engine.writer
-        while (engine.app.producer.buffer.size or writer.pending) and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        while not sink.queue.empty():
-            await asyncio.sleep(0.1)
-        await asyncio.sleep(2)
-        gc.collect()
-        rss_after = rss_bytes()
+        await engine.stop_timer()
     await sink.stop()
     await reader.stop()
     print(
         json.dumps(
             {
                 "events": EVENTS,
-                "agents": AGENTS,
                 "raw_rate": raw,
                 "raw_cpu_rate": raw_cpu,
                 "fold_cpu_rate": fold_cpu_rate,
                 "raw_nodecode_rate": nodecode,
                 "bare_faust_rate": bare,
                 "fold_rate": fold_rate,
+            }
+        )
+    )
+
+
+async def settle(engine: Engine, view: AgentView, sink: ChangeSink, agents: int) -> None:
+    """Wait until ``agents`` are folded, in the view, written and nothing is queued; collect."""
+    deadline = time.monotonic() + 900
+    while len(view.records) < agents and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    while (
+        engine.app.producer.buffer.size or engine.writer.pending or not sink.queue.empty()
+    ) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(3)  # a commit interval: acked offsets are committed and dropped
+    gc.collect()
+
+
+async def memory_main() -> None:
+    """In a process of its own: nothing but the service's parts and their history.
+
+    ``EVENTS`` agents first (start-up and steady-state buffers reach their size), then RSS;
+    ``AGENTS`` more, produced by a child process, then RSS again.
+    """
+    prefix = f"benchmem{uuid.uuid4().hex[:8]}."
+    settings = bench_settings(prefix)
+    await prepare_topics(settings)
+    topic = topics.topic(topics.AGENT_EVENTS, prefix)
+    engine, view, reader, sink = service_parts(settings)
+    await reader.start()
+    await sink.start()
+    async with faust_app_running(engine.app):
+        tune_gc()
+        await produce_elsewhere(topic, EVENTS, start=0)
+        await settle(engine, view, sink, EVENTS)
+        rss_before = rss_bytes()
+        print(f"producing {AGENTS} more agents", file=sys.stderr)
+        live_start = time.perf_counter()
+        await produce_elsewhere(topic, AGENTS, start=EVENTS)
+        while engine.folded < EVENTS + AGENTS and time.monotonic() - live_start < 900:
+            await asyncio.sleep(0.1)
+        live_rate = AGENTS / (time.perf_counter() - live_start)
+        print(f"realtime fold, produced while running: {live_rate:.0f} ev/s", file=sys.stderr)
+        await settle(engine, view, sink, EVENTS + AGENTS)
+        rss_after = rss_bytes()
+        await engine.stop_timer()
+    await sink.stop()
+    await reader.stop()
+    print(
+        json.dumps(
+            {
+                "agents": AGENTS,
                 "live_fold_rate": live_rate,
                 "rss_before": rss_before,
                 "rss_after": rss_after,
@@ -253,5 +295,7 @@ async def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["produce"]:
         asyncio.run(produce(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
+    elif os.environ.get("BENCH_RT_MODE") == "memory":
+        asyncio.run(memory_main())
     else:
         asyncio.run(main())

@@ -41,6 +41,7 @@ def row(metric: str, value: float, **kw: Any) -> None:
 
 def main() -> None:
     fold = run("fold.py")
+    memory = run("fold.py", BENCH_RT_MODE="memory")
     ratio = fold["fold_rate"] / fold["raw_rate"]
     row(
         "fold events/s",
@@ -81,9 +82,9 @@ def main() -> None:
         target="info",
         ok=True,
     )
-    per_agent = fold["bytes_per_agent"]
+    per_agent = memory["bytes_per_agent"]
     row(
-        f"RSS bytes per agent ({fold['agents']} agents)",
+        f"RSS bytes per agent ({memory['agents']} agents)",
         per_agent,
         baseline=1024,
         baseline_name="budget 1 KB",
