@@ -20,30 +20,27 @@ Design (scale-out and recovery)
 Faust and FastAPI share one event loop: the app starts in the FastAPI lifespan
 (``faust.contrib.asgi.faust_app_running``).
 
-Hot path: ``agent-events`` records are folded inline as Faust's conductor delivers them (no
-agent task, no per-record task hops; see ``inline.py``) and their changelog writes skip
-Faust's producer buffer (``changelog.py``): 1.5-2x a do-nothing Faust agent on the benchmark,
-~6x the agent-based fold. The low-rate ``schedule-changes`` keep an ordinary Faust agent.
+Hot path: ``agent-events`` records are folded a fetched batch at a time, straight from
+Faust's consumer loop (no Faust message, event, conductor pass or agent task per record; see
+``inline.py``). Every event is folded and judged in order, but each agent's final record is
+written to the table, the view, the WebSockets and the changelog once per batch, the
+changelog as aiokafka record batches (``changelog.py``). Offsets are acked once those writes
+are in the producer, so a commit never outruns the changelog. The low-rate
+``schedule-changes`` keep an ordinary Faust agent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
 import logging
 import tempfile
 import time
-import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
-import faust
 from aiokafka import ConsumerRecord
-from aiokafka.partitioner import murmur2
-from faust.streams import current_event
-from faust.tables.table import Table
 from faust.types import TP, StreamT
 from pydantic import ValidationError
 
@@ -54,84 +51,14 @@ from opticall_common.metrics import DLQ_RECORDS, EVENTS_CONSUMED
 from opticall_realtime.adherence import Schedule, Shift, apply_change, evaluate
 from opticall_realtime.changelog import ChangelogWriter, encode_record
 from opticall_realtime.config import Settings
-from opticall_realtime.inline import BatchHandler, ack_offsets, drain_messages
+from opticall_realtime.faust_app import App, DecodingTable
+from opticall_realtime.inline import ack_offsets
 from opticall_realtime.record import AgentRecord, fold_event
 from opticall_realtime.sink import ChangeSink
+from opticall_realtime.timers import DueTimer
 from opticall_realtime.view import AgentView
 
 log = logging.getLogger(__name__)
-
-
-class DecodingTable(Table[str, Any]):
-    """A table whose raw-bytes keys and JSON-array values come back typed after recovery.
-
-    Inside a stream a write goes to the source record's partition (free, and the same one the
-    ACD's keyed record landed in). Outside a stream (the adherence timer, recovery) there is
-    no source record, so the partition is the Kafka default partitioner's murmur2 of the raw
-    key, which is what placed the agent's events. (Leaving every write to the producer's
-    partitioner would run aiokafka's pure-Python murmur2 per write and throttle the fold.)
-    """
-
-    decode: Callable[[Any], Any]
-    # Set for ``agent-state``: writes bypass Faust's producer buffer (see changelog.py).
-    writer: ChangelogWriter | None = None
-
-    def on_key_set(self, key: Any, value: Any) -> None:
-        writer = self.writer
-        if writer is None:
-            super().on_key_set(key, value)
-            return
-        # No key TTLs and no sensors on this table: the write is all Faust would do here.
-        writer.put(key, value, cast(int, self.partition_for_key(key)))
-
-    def partition_for_key(self, key: Any) -> int | None:
-        event = current_event()
-        if event is not None:
-            partition: int = event.message.partition
-            return partition
-        data = key.encode() if isinstance(key, str) else bytes(key)
-        hashed: int = murmur2(data)
-        return (hashed & 0x7FFFFFFF) % int(self.partitions or 1)
-
-    def _to_key(self, k: Any) -> Any:
-        return k.decode() if isinstance(k, bytes) else k
-
-    def _to_value(self, v: Any) -> Any:
-        return None if v is None else self.decode(v)
-
-
-class _App(faust.App):
-    """The Faust app, with three changes to its consumer for latency and per-event cost.
-
-    - No default ``Monitor`` sensor: it keeps per-event timing statistics for Faust's web
-      views (disabled here), three calls per event; nothing in this service reads it.
-    - ``inline.drain_messages`` instead of Faust's drain loop: whole fetched batches of
-      ``agent-events`` go to ``Engine.fold_batch`` (see inline.py).
-    - ``fetch_max_wait_ms``: Faust hardcodes 1,500 ms for its aiokafka consumer. Measured at a
-      steady 1,000 events/s, deliveries then stalled for up to ~1.5 s at a time (p50 ~1 s from
-      produce to fold); at 20 ms the fold sees events within tens of milliseconds.
-    """
-
-    fetch_max_wait_ms: int = 20
-    changelog_writer: ChangelogWriter | None = None
-    batch_handlers: dict[str, BatchHandler]
-
-    def on_init_dependencies(self) -> Any:
-        deps = super().on_init_dependencies()
-        self.sensors.remove(self.monitor)
-        consumer = self.consumer
-        consumer._drain_messages = types.MethodType(drain_messages, consumer)  # type: ignore[attr-defined]
-        thread = consumer._thread  # type: ignore[attr-defined]
-        create = thread._create_worker_consumer
-        wait_ms = self.fetch_max_wait_ms
-
-        def create_worker_consumer(transport: Any) -> Any:
-            worker = create(transport)
-            worker._fetch_max_wait_ms = wait_ms  # read by aiokafka when it starts its fetcher
-            return worker
-
-        thread._create_worker_consumer = create_worker_consumer
-        return deps
 
 
 def _decode_schedule(raw: Any) -> Schedule:
@@ -160,7 +87,7 @@ class Engine:
         # Faust wants a data directory even with the in-memory store; keep it out of the repo.
         datadir = Path(tempfile.gettempdir()) / "opticall-realtime" / app_id
         datadir.parent.mkdir(parents=True, exist_ok=True)
-        self.app = _App(
+        self.app = App(
             app_id,
             broker=[f"kafka://{b.strip()}" for b in settings.kafka_bootstrap_servers.split(",")],
             store="memory://",
@@ -204,9 +131,7 @@ class Engine:
         self.app.agent(schedules, name="fold-schedule-changes")(self._fold_schedules)
         self._consumed = EVENTS_CONSUMED.labels(topic=topics.AGENT_EVENTS)
         self._letters: set[asyncio.Task[None]] = set()
-        self._due: dict[str, float] = {}
-        self._heap: list[tuple[float, str]] = []
-        self._wake = asyncio.Event()
+        self.timer = DueTimer(self._on_due)
         self._timer: asyncio.Task[None] | None = None
         self.folded = 0
         self.duplicates = 0
@@ -346,7 +271,7 @@ class Engine:
         verdict = evaluate(new, schedule or (), now, self.settings.grace_for)
         rec = verdict.record
         if verdict.due is not None:
-            self._arm(agent_id, verdict.due)
+            self.timer.arm(agent_id, verdict.due)
         if old is not None and rec == old:
             return None
         if old is not None and rec.seq == old.seq:
@@ -386,29 +311,9 @@ class Engine:
 
     # --- timers -----------------------------------------------------------------------------
 
-    def _arm(self, agent_id: str, due: float) -> None:
-        if self._due.get(agent_id) == due:
-            return
-        self._due[agent_id] = due
-        heapq.heappush(self._heap, (due, agent_id))
-        if self._heap[0][1] == agent_id:
-            self._wake.set()
-
-    async def _run_timer(self) -> None:
-        while True:
-            now = time.time()
-            while self._heap and self._heap[0][0] <= now:
-                due, agent_id = heapq.heappop(self._heap)
-                if self._due.get(agent_id) != due:
-                    continue  # superseded by a later arm
-                del self._due[agent_id]
-                if agent_id in self.states:  # still ours after any rebalance
-                    self.reevaluate(agent_id, now)
-            delay = min(self._heap[0][0] - now, 1.0) if self._heap else 1.0
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                # A hair past the boundary so the new segment is the one we see.
-                await asyncio.wait_for(self._wake.wait(), max(delay, 0) + 0.005)
+    def _on_due(self, agent_id: str, now: float) -> None:
+        if agent_id in self.states:  # still ours after any rebalance
+            self.reevaluate(agent_id, now)
 
     async def _on_recover(self) -> None:
         now = time.time()
@@ -421,7 +326,7 @@ class Engine:
         log.info("recovered %d agents", len(self.states))
 
     def start_timer(self) -> None:
-        self._timer = asyncio.create_task(self._run_timer(), name="adherence-timer")
+        self._timer = asyncio.create_task(self.timer.run(), name="adherence-timer")
 
     async def stop_timer(self) -> None:
         """Stop the timer, then send the queued changelog writes (the app still runs)."""
