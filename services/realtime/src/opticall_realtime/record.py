@@ -110,7 +110,7 @@ def fold_event(rec: AgentRecord | None, event: AgentEvent) -> AgentRecord | None
     Adherence fields are carried over untouched; the caller re-evaluates them.
     """
     ts = event.timestamp.timestamp()
-    state = STATES[event.state.value]
+    state = STATES[event.state]  # a StrEnum member hashes as its value
     if rec is None:
         return AgentRecord(
             state,
