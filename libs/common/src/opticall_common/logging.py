@@ -46,6 +46,12 @@ def configure_logging(service: str, level: str = "INFO", json: bool = True) -> N
     for noisy in ("aiokafka", "kafka", "faust", "mode", "cmdstanpy", "prophet"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     # uvicorn installs its own handlers; route them through ours instead.
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
+    # No access log: serve() runs uvicorn with access_log=False (the HTTP metrics count every
+    # request), but uvicorn logs a request whenever its access logger has a handler in reach,
+    # so routing it to the root handler would write a line per request at INFO.
+    access = logging.getLogger("uvicorn.access")
+    access.handlers[:] = []
+    access.propagate = False
