@@ -58,7 +58,8 @@ async def test_agent_events_round_trip_with_dead_letters(kafka_bootstrap: str, u
     finally:
         await raw.stop()
 
-    before = DLQ_RECORDS.labels(topic=name)._value.get()
+    # Labelled with the logical topic, like every other Kafka metric (not the prefixed name).
+    before = DLQ_RECORDS.labels(topic=topics.AGENT_EVENTS)._value.get()
     seen: list[AgentEvent] = []
 
     async def handler(ev: AgentEvent) -> None:
@@ -77,7 +78,10 @@ async def test_agent_events_round_trip_with_dead_letters(kafka_bootstrap: str, u
     )
     try:
         await run_until(
-            lambda: len(seen) == 3 and DLQ_RECORDS.labels(topic=name)._value.get() - before == 3,
+            lambda: (
+                len(seen) == 3
+                and DLQ_RECORDS.labels(topic=topics.AGENT_EVENTS)._value.get() - before == 3
+            ),
             task,
         )
     finally:

@@ -152,13 +152,14 @@ def dead_letters(
     return asyncio.run(_dead_letters(bootstrap, dlq, wanted, timeout))
 
 
-def dlq_count(metrics_text: str, logical: str, physical: str) -> float:
-    """``opticall_dlq_records_total`` for a topic (labelled logical or physical by services)."""
+def dlq_count(metrics_text: str, logical: str) -> float:
+    """``opticall_dlq_records_total`` for a topic: every service labels it with the logical
+    name (``agent-events``), never the prefixed one."""
     total = 0.0
     for line in metrics_text.splitlines():
         if not line.startswith("opticall_dlq_records_total{"):
             continue
         labels, _, value = line.rpartition(" ")
-        if f'topic="{logical}"' in labels or f'topic="{physical}"' in labels:
+        if f'topic="{logical}"' in labels:
             total += float(value)
     return total

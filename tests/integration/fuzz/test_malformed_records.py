@@ -67,7 +67,7 @@ def check_dead_letters(
     fuzz_suite: Suite, kafka: str, logical: str, service: str, key: str, bad: list[Bad], last: bytes
 ) -> None:
     physical = topics.topic(logical, fuzz_suite.topic_prefix)
-    before = dlq_count(metrics(fuzz_suite, service), logical, physical)
+    before = dlq_count(metrics(fuzz_suite, service), logical)
     where = send(kafka, physical, key, bad, last)
     letters = dead_letters(kafka, topics.dlq(physical), set(where))
     missing = [b.kind for b, w in zip(bad, where, strict=True) if w not in letters]
@@ -78,7 +78,7 @@ def check_dead_letters(
         if b.value and len(b.value) < 10_000:
             assert letter["value"] == b.value.decode(errors="replace"), b.kind
     eventually(
-        lambda: dlq_count(metrics(fuzz_suite, service), logical, physical),
+        lambda: dlq_count(metrics(fuzz_suite, service), logical),
         lambda now: now - before >= len(bad),
     )
 

@@ -8,14 +8,13 @@ instead of dropping; handlers must therefore be idempotent (events carry unique 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaTimeoutError, TopicAlreadyExistsError
+from aiokafka.errors import KafkaTimeoutError, TopicAlreadyExistsError, for_code
 from pydantic import BaseModel, ValidationError
 
 from opticall_common import topics
@@ -119,7 +118,11 @@ class DeadLetterSink:
     def __init__(self, producer: AIOKafkaProducer) -> None:
         self.producer = producer
 
-    async def send(self, record: ConsumerRecord[bytes, bytes], error: str) -> None:
+    async def send(
+        self, record: ConsumerRecord[bytes, bytes], error: str, *, logical_topic: str | None = None
+    ) -> None:
+        """``logical_topic`` labels the metric (``agent-events``, not ``<prefix>agent-events``),
+        as every other Kafka metric is labelled; the letter itself names the physical topic."""
         letter = DeadLetter(
             topic=record.topic,
             partition=record.partition,
@@ -134,7 +137,7 @@ class DeadLetterSink:
             key=record.key,
             headers=[("error", error[:500].encode())],
         )
-        DLQ_RECORDS.labels(topic=record.topic).inc()
+        DLQ_RECORDS.labels(topic=logical_topic or record.topic).inc()
         log.warning(
             "dead-lettered %s@%s:%s: %s", record.topic, record.partition, record.offset, error[:200]
         )
@@ -172,7 +175,7 @@ async def consume(
                 try:
                     event = parse_record(record, model)
                 except (ValidationError, ValueError) as exc:
-                    await dead_letters.send(record, str(exc))
+                    await dead_letters.send(record, str(exc), logical_topic=logical_topic)
                 else:
                     await handler(event)
                     EVENTS_CONSUMED.labels(topic=logical_topic).inc()
@@ -185,8 +188,13 @@ async def ensure_topics(
     names: Sequence[str],
     partitions: int = 3,
     compacted: Sequence[str] = (),
-) -> None:
-    """Create topics that do not exist yet (idempotent); DLQs are created alongside."""
+    replication_factor: int = 1,
+) -> list[str]:
+    """Create topics that do not exist yet (idempotent); DLQs are created alongside.
+
+    Returns the names it asked to create. A refusal (e.g. more replicas than brokers) raises
+    the broker's error instead of leaving a service running on topics that do not exist.
+    """
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
     await admin.start()
     try:
@@ -197,11 +205,16 @@ async def ensure_topics(
                 if physical in existing:
                     continue
                 configs = {"cleanup.policy": "compact"} if physical in compacted else {}
-                wanted.append(NewTopic(physical, partitions, 1, topic_configs=configs))
+                wanted.append(
+                    NewTopic(physical, partitions, replication_factor, topic_configs=configs)
+                )
         if wanted:
-            # Another service may create one between our list and create: that is fine.
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(wanted)
+            response = await admin.create_topics(wanted)
+            for name, code, *rest in response.topic_errors:
+                # Another service may create one between our list and create: that is fine.
+                if code not in (0, TopicAlreadyExistsError.errno):
+                    raise for_code(code)(f"cannot create topic {name}: {rest[0] if rest else ''}")
+        return [t.name for t in wanted]
     finally:
         await admin.close()
 

@@ -37,6 +37,8 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:9092", alias="KAFKA_BOOTSTRAP_SERVERS")
     # Lets tests (and tenants sharing a cluster) isolate their topics without renaming them.
     kafka_topic_prefix: str = Field(default="", alias="KAFKA_TOPIC_PREFIX")
+    # Replicas of the topics a service creates itself (3 on a production cluster).
+    kafka_replication_factor: int = Field(default=1, ge=1, alias="KAFKA_REPLICATION_FACTOR")
     jwt_issuer: str = Field(default="opticall-auth", alias="JWT_ISSUER")
     jwt_audience: str = Field(default="opticall", alias="JWT_AUDIENCE")
     jwks_url: str = Field(default="http://127.0.0.1:5001/.well-known/jwks.json", alias="JWKS_URL")

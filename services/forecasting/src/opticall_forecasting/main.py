@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     topics.topic(name, settings.kafka_topic_prefix)
                     for name in (topics.FORECAST_REQUESTS, topics.FORECAST_RESULTS)
                 ],
+                replication_factor=settings.kafka_replication_factor,
             )
             pool = ModelPool(settings.pool_size, settings.warm_statsforecast)
             app.state.pool = pool

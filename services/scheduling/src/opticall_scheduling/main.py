@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 batch_size=settings.outbox_batch_size,
                 max_backoff_seconds=settings.outbox_max_backoff_seconds,
                 retention=timedelta(hours=settings.outbox_retention_hours),
+                replication_factor=settings.kafka_replication_factor,
             )
             wake_on_commit(res.sessions, relay.notify)
             res.extra_checks["kafka"] = relay.check_kafka

@@ -66,6 +66,7 @@ class OutboxRelay:
         max_backoff_seconds: float = 30.0,
         retention: timedelta = timedelta(days=7),
         publish_timeout: float = 30.0,
+        replication_factor: int = 1,
     ) -> None:
         self.engine = engine
         # Read at every (re)connect: an operator, or a test, may point the relay elsewhere.
@@ -77,6 +78,7 @@ class OutboxRelay:
         self.max_backoff = max_backoff_seconds
         self.retention = retention
         self.publish_timeout = publish_timeout
+        self.replication_factor = replication_factor
         self.last_error: str | None = "not connected yet"
         self._producer: AIOKafkaProducer | None = None
         self._lock_conn: Connection | None = None
@@ -173,7 +175,9 @@ class OutboxRelay:
         self._producer = producer
         try:
             await ensure_topics(
-                self.bootstrap_servers, [topics.topic(topics.SCHEDULE_CHANGES, self.prefix)]
+                self.bootstrap_servers,
+                [topics.topic(topics.SCHEDULE_CHANGES, self.prefix)],
+                replication_factor=self.replication_factor,
             )
         except KafkaError as exc:  # e.g. no admin rights: the topic may exist or auto-create
             log.warning("could not ensure the schedule-changes topic: %s", exc)
