@@ -17,16 +17,16 @@ import asyncio
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -39,22 +39,21 @@ from opticall_scheduling.database import MIGRATIONS, VERSION_TABLE
 from opticall_scheduling.models import Agent, Shift
 from opticall_scheduling.shifts.service import shifts_query
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for the shared helpers
+import _util
+from _util import free_port, stop, wait_ready
+
 POSTS = int(os.environ.get("BENCH_SCHEDULING_POSTS", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_SCHEDULING_CONCURRENCY", "16"))
 STORED = int(os.environ.get("BENCH_SCHEDULING_STORED", "100000"))
 QUERIES = int(os.environ.get("BENCH_SCHEDULING_QUERIES", "400"))
 AGENTS = 500
+emit = partial(_util.emit, "scheduling")
 DAY0 = datetime(2027, 1, 1, tzinfo=UTC)
 
 
 def log(*args: object) -> None:
     print(*args, file=sys.stderr, flush=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def serve_jwks(jwks: dict[str, Any]) -> ThreadingHTTPServer:
@@ -74,33 +73,6 @@ def serve_jwks(jwks: dict[str, Any]) -> ThreadingHTTPServer:
     server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
-
-
-def wait_ready(url: str, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(0.3)
-
-
-def emit(metric: str, value: float, baseline: float, name: str, target: str, ok: bool) -> None:
-    line = {
-        "benchmark": "scheduling",
-        "metric": metric,
-        "value": round(value, 3),
-        "baseline": round(baseline, 3),
-        "baseline_name": name,
-        "ratio": round(value / baseline, 3) if baseline else None,
-        "target": target,
-        "ok": ok,
-    }
-    print(json.dumps(line), flush=True)
 
 
 def shift_rows(count: int, agents: int, first_day: int = 0) -> list[dict[str, Any]]:
@@ -270,7 +242,7 @@ def main() -> int:
     engines = {k: create_engine(u, pool_size=CONCURRENCY) for k, u in urls.items()}
     try:
         run_migrations(MIGRATIONS, urls["raw"], VERSION_TABLE)
-        wait_ready(f"{base}/readyz")
+        wait_ready(f"{base}/readyz", timeout=90)
         agents = [{"agent_id": f"a{i:04d}", "name": f"Agent {i}"} for i in range(AGENTS)]
         now = datetime.now(UTC)
         for engine in engines.values():
@@ -327,11 +299,7 @@ def main() -> int:
             api - raw <= 10.0,
         )
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc, timeout=15)
         for engine in engines.values():
             engine.dispose()
         jwks.shutdown()

@@ -1,0 +1,61 @@
+"""Helpers shared by the bench/<area>/run.py scripts.
+
+The scripts run as ``python bench/<area>/run.py`` (bench/run.py, ``make bench``), so bench/ is
+not on sys.path by itself: each script puts it there before ``from _util import ...``.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+import urllib.request
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (the OS picks it), for a process the bench starts."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, timeout: float = 60, interval: float = 0.2) -> None:
+    """Poll ``url`` until it answers 200; re-raise the last connection error after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(interval)
+
+
+def stop(proc: subprocess.Popen[bytes], timeout: float = 10) -> None:
+    """SIGTERM, then SIGKILL if the process has not exited within ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+def emit(
+    benchmark: str, metric: str, value: float, baseline: float, name: str, target: str, ok: bool
+) -> None:
+    """One JSON line of bench/run.py's contract on stdout."""
+    line = {
+        "benchmark": benchmark,
+        "metric": metric,
+        "value": round(value, 3),
+        "baseline": round(baseline, 3),
+        "baseline_name": name,
+        "ratio": round(value / baseline, 3) if baseline else None,
+        "target": target,
+        "ok": ok,
+    }
+    print(json.dumps(line), flush=True)
