@@ -2,25 +2,38 @@
 
 Starts its own processes on free ports: a bare FastAPI app (baseline + upstream + JWKS
 server for a TokenFactory key) and the real gateway (``python -m opticall_gateway``) in
-front of it. A separate load-client process drives each target with the same settings;
-pairs are interleaved over several rounds and the median taken, so a noisy neighbour on a
-shared machine hits both sides alike. Prints the JSON lines of bench/run.py's contract.
+front of it. One load client drives each side of a pair with the same settings (fixed
+request count, CONCURRENCY keep-alive connections, the same Authorization header; every
+answer must be 2xx); pairs are interleaved over several rounds after a warm-up and the median
+taken, so a noisy neighbour on a shared machine hits both sides alike. Prints the JSON lines
+of bench/run.py's contract.
+
+The client is bombardier (Go, pinned, installed into .local/bin by deploy/scripts/tools.sh on
+first use), not a Python client: on a 2-core machine the client shares the CPU with the
+processes under test, and the proxied side runs three processes (client, gateway, upstream)
+against the direct side's two. A Python client spending ~as much CPU per request as the
+servers made the ratio measure the client as much as the gateway; the client's CPU is not
+what is being measured, and a native one costs a fraction of it. It is the same client on both
+sides of every pair. If bombardier cannot be installed, the old aiohttp client (load.py) is
+used and stderr says so.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
-import time
-import urllib.request
 from contextlib import ExitStack
+from functools import partial
 from pathlib import Path
 
 from opticall_common.testing import TokenFactory
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for the shared helpers
+import _util
+from _util import free_port, stop, wait_ready
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -28,41 +41,55 @@ COUNT = int(os.environ.get("BENCH_GATEWAY_COUNT", "6000"))
 CONCURRENCY = int(os.environ.get("BENCH_GATEWAY_CONCURRENCY", "32"))
 LIGHT_COUNT = int(os.environ.get("BENCH_GATEWAY_LIGHT_COUNT", "1500"))
 ROUNDS = int(os.environ.get("BENCH_GATEWAY_ROUNDS", "3"))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+emit = partial(_util.emit, "gateway")
+Stats = dict[str, float]
 
 
 def start(stack: ExitStack, args: list[str], env: dict[str, str]) -> None:
     proc = subprocess.Popen(args, env=env, cwd=HERE, stdout=subprocess.DEVNULL, stderr=sys.stderr)
-    stack.callback(_stop, proc)
+    stack.callback(stop, proc)
 
 
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+def bombardier() -> str | None:
+    """bombardier's path (tools.sh installs it on first use), or None if it cannot be had."""
+    out = subprocess.run(
+        ["bash", str(ROOT / "deploy" / "scripts" / "tools.sh"), "bombardier"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    paths = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+    if out.returncode != 0 or "bombardier" not in paths:
+        print(
+            f"bombardier could not be installed, falling back to the Python client "
+            f"(its CPU is then charged to both sides): {out.stderr[-2000:]}",
+            file=sys.stderr,
+        )
+        return None
+    return paths["bombardier"]
 
 
-def wait_ready(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200:
-                    return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-        time.sleep(0.2)
+def load_native(tool: str, url: str, count: int, concurrency: int, token: str | None) -> Stats:
+    """``count`` GETs over ``concurrency`` keep-alive connections; every answer must be 2xx."""
+    args = [tool, "-n", str(count), "-c", str(concurrency), "-t", "30s", "-l", "-o", "json"]
+    args += ["-p", "r", *(["-H", f"Authorization: Bearer {token}"] if token else []), url]
+    out = subprocess.run(args, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"bombardier failed on {url}: {out.stderr[-2000:]}")
+    result = json.loads(out.stdout)["result"]
+    if result["req2xx"] != count or result.get("errors"):
+        codes = {k: result[k] for k in ("req1xx", "req3xx", "req4xx", "req5xx", "others")}
+        errors = result.get("errors")
+        raise RuntimeError(f"{url}: {result['req2xx']} of {count} were 2xx: {codes} {errors}")
+    pct = result["latency"]["percentiles"]  # microseconds
+    return {
+        "rps": count / result["timeTakenSeconds"],
+        "p50_ms": pct["50"] / 1000,
+        "p99_ms": pct["99"] / 1000,
+    }
 
 
-def load(url: str, count: int, concurrency: int, token: str | None) -> dict[str, float]:
+def load_python(url: str, count: int, concurrency: int, token: str | None) -> Stats:
     args = [sys.executable, str(HERE / "load.py"), url, str(count), str(concurrency)]
     out = subprocess.run(args + ([token] if token else []), capture_output=True, text=True)
     if out.returncode != 0:
@@ -70,35 +97,29 @@ def load(url: str, count: int, concurrency: int, token: str | None) -> dict[str,
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
-def pair(a: str, b: str, token: str | None, count: int, concurrency: int) -> tuple[dict, dict]:
+def load(tool: str | None, url: str, count: int, concurrency: int, token: str | None) -> Stats:
+    if tool is None:
+        return load_python(url, count, concurrency, token)
+    return load_native(tool, url, count, concurrency, token)
+
+
+def pair(
+    tool: str | None, token: str | None, a: str, b: str, count: int, concurrency: int
+) -> tuple[Stats, Stats]:
     """Interleave a and b for ROUNDS rounds; the median figure of each side."""
-    load(a, max(count // 5, 200), concurrency, token)  # warm pools, caches and JITs alike
-    load(b, max(count // 5, 200), concurrency, token)
+    load(tool, a, max(count // 5, 200), concurrency, token)  # warm pools and caches alike
+    load(tool, b, max(count // 5, 200), concurrency, token)
     runs_a, runs_b = [], []
     for _ in range(ROUNDS):
-        runs_a.append(load(a, count, concurrency, token))
-        runs_b.append(load(b, count, concurrency, token))
+        runs_a.append(load(tool, a, count, concurrency, token))
+        runs_b.append(load(tool, b, count, concurrency, token))
     med = lambda runs, k: statistics.median(r[k] for r in runs)  # noqa: E731
     keys = ("rps", "p50_ms", "p99_ms")
     return {k: med(runs_a, k) for k in keys}, {k: med(runs_b, k) for k in keys}
 
 
-def emit(metric: str, value: float, baseline: float, name: str, target: str, ok: bool) -> None:
-    ratio = value / baseline if baseline else None
-    line = {
-        "benchmark": "gateway",
-        "metric": metric,
-        "value": round(value, 3),
-        "baseline": round(baseline, 3),
-        "baseline_name": name,
-        "ratio": round(ratio, 3) if ratio is not None else None,
-        "target": target,
-        "ok": ok,
-    }
-    print(json.dumps(line), flush=True)
-
-
 def main() -> int:
+    tool = bombardier()
     factory = TokenFactory()
     token = factory.token(sub="bench", roles=("admin",), ttl=3600)
     bare_port, gw_port = free_port(), free_port()
@@ -134,9 +155,11 @@ def main() -> int:
         start(stack, [sys.executable, "-m", "opticall_gateway"], gw_env)
         wait_ready(f"{bare}/healthz")
         wait_ready(f"{gateway}/readyz")
-        print(f"bare {bare}, gateway {gateway}", file=sys.stderr)
+        measure = partial(pair, tool, token)
+        client = tool or "python load.py"
+        print(f"bare {bare}, gateway {gateway}, client {client}", file=sys.stderr)
 
-        gw_p, bare_p = pair(f"{gateway}/protected", f"{bare}/protected", token, COUNT, CONCURRENCY)
+        gw_p, bare_p = measure(f"{gateway}/protected", f"{bare}/protected", COUNT, CONCURRENCY)
         ratio = gw_p["rps"] / bare_p["rps"]
         emit(
             "GET /protected req/s",
@@ -147,7 +170,7 @@ def main() -> int:
             ratio >= 0.8,
         )
 
-        gw_a, direct_a = pair(f"{gateway}/agents", f"{bare}/agents", token, COUNT, CONCURRENCY)
+        gw_a, direct_a = measure(f"{gateway}/agents", f"{bare}/agents", COUNT, CONCURRENCY)
         ratio = gw_a["rps"] / direct_a["rps"]
         emit(
             "proxied GET /agents req/s",
@@ -158,7 +181,7 @@ def main() -> int:
             ratio >= 0.5,
         )
 
-        light_gw, light_direct = pair(f"{gateway}/agents", f"{bare}/agents", token, LIGHT_COUNT, 1)
+        light_gw, light_direct = measure(f"{gateway}/agents", f"{bare}/agents", LIGHT_COUNT, 1)
         added = light_gw["p50_ms"] - light_direct["p50_ms"]
         emit(
             "proxied GET added p50 ms (light load)",
@@ -171,6 +194,7 @@ def main() -> int:
         print(
             json.dumps(
                 {
+                    "client": client,
                     "protected": [gw_p, bare_p],
                     "proxied": [gw_a, direct_a],
                     "light": [light_gw, light_direct],
