@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,20 +27,28 @@ def snapshot(shift: Shift) -> ShiftSnapshot:
     )
 
 
-def record_change(session: Session, op: ChangeOp, shift: Shift, actor: str | None) -> None:
-    """Add a ``schedule-changes`` event for ``shift`` (as it is now) to the session."""
+def outbox_values(op: ChangeOp, shift: Shift, actor: str | None) -> dict[str, Any]:
+    """The column values of the outbox row for a ``schedule-changes`` event of ``shift``."""
     change = ScheduleChange(
         op=op, shift_id=shift.id, agent_id=shift.agent_id, shift=snapshot(shift)
     )
-    session.add(
-        OutboxRecord(
-            change_id=change.change_id,
-            topic=topics.SCHEDULE_CHANGES,
-            key=shift.agent_id,
-            payload=change.model_dump_json(),
-            actor=actor,
-        )
-    )
+    return {
+        "change_id": change.change_id,
+        "topic": topics.SCHEDULE_CHANGES,
+        "key": shift.agent_id,
+        "payload": change.model_dump_json(),
+        "actor": actor,
+    }
+
+
+def record_change(session: Session, op: ChangeOp, shift: Shift, actor: str | None) -> None:
+    """Add a ``schedule-changes`` event for ``shift`` (as it is now) to the session."""
+    session.add(OutboxRecord(**outbox_values(op, shift, actor)))
+    mark_pending(session)
+
+
+def mark_pending(session: Session) -> None:
+    """Note that this transaction wrote outbox rows: its commit wakes the relay."""
     session.info[_PENDING] = True
 
 

@@ -14,7 +14,7 @@ from opticall_common.app import ORJSONResponse
 from opticall_common.db import transaction
 from opticall_scheduling.deps import Reader, Sessions, SettingsDep, Staff, is_staff
 from opticall_scheduling.errors import Forbidden, InvalidShifts, NotFound
-from opticall_scheduling.shifts import service
+from opticall_scheduling.shifts import fast, service
 from opticall_scheduling.shifts.schemas import (
     BulkCreated,
     ShiftCreate,
@@ -37,10 +37,24 @@ router = APIRouter(prefix="/shifts", tags=["shifts"])
 def create_shift(
     body: ShiftCreate, sessions: Sessions, settings: SettingsDep, principal: Staff
 ) -> ORJSONResponse:
-    with transaction(sessions) as session:
-        (shift,) = service.create_shifts(
-            session, [body], principal.username, max_length=settings.max_shift_length, indexed=False
-        )
+    shift = None
+    try:
+        with transaction(sessions) as session:
+            if fast.supported(session):
+                shift = fast.create_one(
+                    session, body, principal.username, max_length=settings.max_shift_length
+                )
+    except fast.Fallback:
+        pass  # rolled back; the checked path below says exactly what is wrong
+    if shift is None:
+        with transaction(sessions) as session:
+            (shift,) = service.create_shifts(
+                session,
+                [body],
+                principal.username,
+                max_length=settings.max_shift_length,
+                indexed=False,
+            )
     return ORJSONResponse({"id": shift.id, "shift": service.to_dict(shift)}, status_code=201)
 
 

@@ -1,0 +1,109 @@
+"""The one-statement happy path of ``POST /shifts`` on PostgreSQL.
+
+``service.create_shifts`` checks the agent and looks for overlaps before it inserts: three
+round trips ahead of the two INSERTs, for answers that are nearly always "fine". On PostgreSQL
+the database can give the same guarantees by itself, so a single shift is first tried as one
+statement that inserts the shift *only if its agent exists and is active* and its outbox row
+from the shift it inserted (so both or neither); the exclusion constraint still refuses an
+overlap. Anything short of success (no row: unknown or inactive agent; an exclusion or
+foreign-key violation) rolls that transaction back and the caller redoes the request through
+``create_shifts``, which produces the precise 422/409 (e.g. the id of the conflicting shift).
+Nothing is committed by a failed attempt, so nothing is published for it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import JSON, bindparam, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from opticall_common.db import UTCDateTime
+from opticall_common.events import ChangeOp, utcnow
+from opticall_scheduling.database import EXCLUSION_VIOLATION, FOREIGN_KEY_VIOLATION, sqlstate
+from opticall_scheduling.models import Shift
+from opticall_scheduling.outbox.writer import mark_pending, outbox_values
+from opticall_scheduling.shifts import rules
+from opticall_scheduling.shifts.schemas import ShiftCreate
+
+_INSERT = text(
+    """
+    WITH s AS (
+        INSERT INTO shifts (id, agent_id, start_at, end_at, activity, queue, activities,
+                            created_by, updated_by, created_at, updated_at)
+        SELECT :id, a.agent_id, :start_at, :end_at, :activity, :queue, CAST(:activities AS json),
+               :actor, :actor, :now, :now
+        FROM agents a
+        WHERE a.agent_id = :agent_id AND a.active
+        RETURNING id
+    )
+    INSERT INTO outbox (change_id, topic, key, payload, actor, created_at)
+    SELECT :change_id, :topic, :key, :payload, :actor, :now FROM s
+    RETURNING id
+    """
+).bindparams(
+    bindparam("start_at", type_=UTCDateTime()),
+    bindparam("end_at", type_=UTCDateTime()),
+    bindparam("now", type_=UTCDateTime()),
+    bindparam("activities", type_=JSON()),
+)
+
+
+class Fallback(Exception):
+    """The fast path could not store the shift; redo it through ``create_shifts``."""
+
+
+def supported(session: Session) -> bool:
+    """Only PostgreSQL has the exclusion constraint this path relies on for overlaps."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def create_one(
+    session: Session, item: ShiftCreate, actor: str | None, *, max_length: timedelta
+) -> Shift:
+    """Insert ``item`` and its outbox row in one statement, or raise ``Fallback``.
+
+    The returned ``Shift`` is transient (not in the session): it carries what was stored.
+    """
+    if rules.shift_errors(item.start, item.end, item.activities, max_length):
+        raise Fallback  # the slow path words the 422
+    now = utcnow()
+    shift = Shift(
+        id=uuid.uuid4().hex,
+        agent_id=item.agent_id,
+        start_at=item.start,
+        end_at=item.end,
+        activity=item.activity,
+        queue=item.queue,
+        activities=[
+            a.model_dump(mode="json") for a in sorted(item.activities, key=lambda a: a.start)
+        ],
+        created_by=actor,
+        updated_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    params: dict[str, Any] = {
+        "id": shift.id,
+        "agent_id": shift.agent_id,
+        "start_at": shift.start_at,
+        "end_at": shift.end_at,
+        "activity": shift.activity,
+        "queue": shift.queue,
+        "activities": shift.activities,
+        "now": now,
+        **outbox_values(ChangeOp.created, shift, actor),
+    }
+    try:
+        stored = session.execute(_INSERT, params).first()
+    except IntegrityError as exc:
+        if sqlstate(exc) in (EXCLUSION_VIOLATION, FOREIGN_KEY_VIOLATION):
+            raise Fallback from exc
+        raise
+    if stored is None:  # unknown or inactive agent: nothing was inserted
+        raise Fallback
+    mark_pending(session)
+    return shift
