@@ -31,10 +31,15 @@ class Settings(ServiceSettings):
     # A prestart job may run ``alembic upgrade head`` instead; replicas otherwise migrate at start
     # (serialised by an advisory lock in ``opticall_common.migrations``).
     run_migrations: bool = True
+    # Database connections kept open. At least the request concurrency plus the relay's two:
+    # below that, every request past the pool opens (and closes) its own connection.
+    db_pool_size: int = Field(default=24, ge=1, le=200)
     max_shift_hours: float = Field(default=DEFAULT_MAX_SHIFT_HOURS, gt=0, le=HARD_MAX_SHIFT_HOURS)
     max_bulk_shifts: int = Field(default=5000, ge=1)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # Under load the relay waits this long after a wake-up so one round publishes many rows.
+    outbox_coalesce_seconds: float = Field(default=0.02, ge=0, le=1)
     outbox_max_backoff_seconds: float = Field(default=30.0, gt=0)
     # Published outbox rows are kept this long (for audit and replays), then purged.
     outbox_retention_hours: float = Field(default=168.0, ge=0)

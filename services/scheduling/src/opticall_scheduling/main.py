@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request, Response
 from sqlalchemy.exc import OperationalError
 
 from opticall_common.app import create_service_app
-from opticall_common.db import run_migrations
+from opticall_common.db import make_engine, make_sessionmaker, run_migrations
 from opticall_common.problems import problem_response
 from opticall_common.resources import open_resources
 from opticall_scheduling.agents.api import router as agents_router
@@ -48,10 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         # Kafka is the relay's own business (kafka=False): the service must start and serve
         # while Kafka is down, and the relay reconnects on its own.
-        async with open_resources(
-            settings, "opticall-scheduling", database_url=settings.database_url, kafka=False
-        ) as res:
-            assert res.engine is not None and res.sessions is not None
+        async with open_resources(settings, "opticall-scheduling", kafka=False) as res:
+            # The engine is made here rather than by open_resources for its pool size; the
+            # resources still report it in /readyz and dispose of it on the way out.
+            res.engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+            res.sessions = make_sessionmaker(res.engine)
             use_immediate_transactions(res.engine)
             res.sessions.configure(info={MAX_LENGTH_INFO: settings.max_shift_length})
             relay = OutboxRelay(
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 max_backoff_seconds=settings.outbox_max_backoff_seconds,
                 retention=timedelta(hours=settings.outbox_retention_hours),
                 replication_factor=settings.kafka_replication_factor,
+                coalesce_seconds=settings.outbox_coalesce_seconds,
             )
             wake_on_commit(res.sessions, relay.notify)
             res.extra_checks["kafka"] = relay.check_kafka
