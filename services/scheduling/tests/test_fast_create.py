@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from opticall_common.db import transaction
 from opticall_scheduling.models import OutboxRecord, Shift
@@ -76,3 +78,33 @@ def test_refusals_store_nothing_and_successes_one_outbox_row_each(
     assert [a["kind"] for a in snapshot["activities"]] == ["break", "lunch"]
     got = client.get(f"/shifts/{created['id']}").json()
     assert got == created
+
+
+def test_a_stale_pooled_connection_falls_back_without_an_error(
+    app: FastAPI, client: TestClient, db_url: str
+) -> None:
+    """The fast path's engine does not ping: a connection killed under it (a database restart)
+    must fail before anything commits and the request still succeed, exactly once."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("the fast path runs on PostgreSQL only")
+    assert client.post("/agents", json={"agent_id": "s-1", "name": "S"}).status_code == 201
+    first = {"agent_id": "s-1", "start": "2026-05-04T08:00:00Z", "end": "2026-05-04T12:00:00Z"}
+    assert client.post("/shifts", json=first).status_code == 201  # a pooled connection now
+    admin = create_engine(make_url(db_url), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            killed = conn.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            )
+        assert killed
+    finally:
+        admin.dispose()
+    second = {**first, "start": "2026-05-04T12:00:00Z", "end": "2026-05-04T16:00:00Z"}
+    resp = client.post("/shifts", json=second)
+    assert resp.status_code == 201, resp.text
+    shifts, events = stored(app)
+    assert shifts == 2 and len(events) == 2
+    assert events[1]["shift_id"] == resp.json()["id"]

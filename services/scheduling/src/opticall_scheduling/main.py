@@ -23,6 +23,7 @@ from opticall_scheduling.outbox.relay import OutboxRelay
 from opticall_scheduling.outbox.writer import wake_on_commit
 from opticall_scheduling.schedules.api import router as schedules_router
 from opticall_scheduling.shifts.api import router as shifts_router
+from opticall_scheduling.shifts.fast import make_fast_engine
 from opticall_scheduling.shifts.service import MAX_LENGTH_INFO
 from opticall_scheduling.staffing.api import router as staffing_router
 
@@ -70,6 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             res.extra_checks["kafka"] = relay.check_kafka
             app.state.res = res
             app.state.relay = relay
+            app.state.fast_engine = make_fast_engine(
+                settings.database_url, pool_size=settings.db_pool_size
+            )
             task = asyncio.create_task(relay.run(), name="outbox-relay")
             try:
                 yield
@@ -78,6 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
                 await relay.close()
+                if app.state.fast_engine is not None:
+                    app.state.fast_engine.dispose()
 
     app = create_service_app(
         "scheduling", settings, lifespan=lifespan, checks=lambda: app.state.res.checks()

@@ -1,14 +1,16 @@
 """``/shifts`` routes. Reads: agents (own shifts only), supervisors, admins; writes: staff.
 
 Routes are sync: SQLAlchemy work runs in FastAPI's thread pool, off the event loop. The relay
-is woken by the session's after-commit hook (``outbox.writer.wake_on_commit``).
+is woken by the session's after-commit hook (``outbox.writer.wake_on_commit``), or by POST
+/shifts itself after its one-statement path (``shifts.fast``) committed.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Query, Request, Response
+from sqlalchemy import Engine
 
 from opticall_common.app import ORJSONResponse
 from opticall_common.db import transaction
@@ -35,17 +37,18 @@ router = APIRouter(prefix="/shifts", tags=["shifts"])
     summary="Create a shift (409 if it overlaps)",
 )
 def create_shift(
-    body: ShiftCreate, sessions: Sessions, settings: SettingsDep, principal: Staff
+    request: Request, body: ShiftCreate, sessions: Sessions, settings: SettingsDep, principal: Staff
 ) -> ORJSONResponse:
     shift = None
-    try:
-        with transaction(sessions) as session:
-            if fast.supported(session):
-                shift = fast.create_one(
-                    session, body, principal.username, max_length=settings.max_shift_length
-                )
-    except fast.Fallback:
-        pass  # rolled back; the checked path below says exactly what is wrong
+    engine: Engine | None = request.app.state.fast_engine
+    if engine is not None:
+        try:
+            shift = fast.create_one(
+                engine, body, principal.username, max_length=settings.max_shift_length
+            )
+            request.app.state.relay.notify()
+        except fast.Fallback:
+            pass  # rolled back; the checked path below says exactly what is wrong
     if shift is None:
         with transaction(sessions) as session:
             (shift,) = service.create_shifts(
