@@ -44,7 +44,7 @@ def create_shift(
     if engine is not None:
         try:
             shift = fast.create_one(
-                engine, body, principal.username, max_length=settings.max_shift_length
+                engine, sessions, body, principal.username, max_length=settings.max_shift_length
             )
             request.app.state.relay.notify()
         except fast.Fallback:

@@ -10,10 +10,13 @@ foreign-key violation) rolls that transaction back and the caller redoes the req
 ``create_shifts``, which produces the precise 422/409 (e.g. the id of the conflicting shift).
 Nothing is committed by a failed attempt, so nothing is published for it.
 
-The path has its own engine without ``pool_pre_ping``: the ping is a whole round trip per
-request (a quarter of this path's). A stale pooled connection (the database restarted) fails
-the INSERT instead, before anything could commit; SQLAlchemy then invalidates the pool and the
-request falls back to the checked path, whose engine pings, so the caller sees no error.
+The path has its own engine, in autocommit mode and without ``pool_pre_ping``: one statement
+is atomic by itself (the shift and its outbox row commit together or not at all), so BEGIN,
+COMMIT and the ping would be three round trips around the one that does the work. A stale
+pooled connection (the database restarted) fails the statement instead; SQLAlchemy then
+invalidates the pool. Whether a statement that failed that way committed is looked up by the
+shift's id (generated here) on the checked path's pinging engine: stored means done, absent
+means the request falls back to the checked path, so the caller sees no error either way.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import JSON, Engine, bindparam, create_engine, text
+from sqlalchemy import JSON, Engine, bindparam, create_engine, select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
 
 from opticall_common.db import UTCDateTime, normalise_url
 from opticall_common.events import ChangeOp, utcnow
@@ -56,6 +60,9 @@ _INSERT = text(
 )
 
 
+SHIFT_IDS = Shift.__table__
+
+
 class Fallback(Exception):
     """The fast path could not store the shift; redo it through ``create_shifts``."""
 
@@ -66,13 +73,24 @@ def make_fast_engine(url: str, *, pool_size: int) -> Engine | None:
     url = normalise_url(url)
     if not url.startswith("postgresql"):
         return None
-    return create_engine(url, pool_size=pool_size, max_overflow=20, pool_recycle=1800)
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=20,
+        pool_recycle=1800,
+        isolation_level="AUTOCOMMIT",
+    )
 
 
 def create_one(
-    engine: Engine, item: ShiftCreate, actor: str | None, *, max_length: timedelta
+    engine: Engine,
+    checked: sessionmaker[Session],
+    item: ShiftCreate,
+    actor: str | None,
+    *,
+    max_length: timedelta,
 ) -> Shift:
-    """Insert ``item`` and its outbox row in one transaction, or raise ``Fallback``.
+    """Insert ``item`` and its outbox row in one statement, or raise ``Fallback``.
 
     The returned ``Shift`` is transient (in no session): it carries what was stored. The caller
     wakes the outbox relay once this returns (the row is committed by then).
@@ -106,19 +124,24 @@ def create_one(
         "now": now,
         **outbox_values(ChangeOp.created, shift, actor),
     }
-    with engine.connect() as conn:  # leaving without commit() rolls back
+    with engine.connect() as conn:  # autocommit: the statement is its own transaction
         try:
             stored = conn.execute(_INSERT, params).first()
-        except IntegrityError as exc:
+        except IntegrityError as exc:  # the statement, and with it everything, rolled back
             if sqlstate(exc) in (EXCLUSION_VIOLATION, FOREIGN_KEY_VIOLATION):
                 raise Fallback from exc
             raise
         except DBAPIError as exc:
-            if exc.connection_invalidated:  # a stale connection; nothing was committed
-                raise Fallback from exc
-            raise
-        if stored is None:  # unknown or inactive agent: nothing was inserted
-            raise Fallback
-        # A failure here is not retried: the commit may have happened (OperationalError: 503).
-        conn.commit()
+            if not exc.connection_invalidated:
+                raise
+            if _was_stored(checked, shift.id):
+                return shift
+            raise Fallback from exc
+    if stored is None:  # unknown or inactive agent: nothing was inserted
+        raise Fallback
     return shift
+
+
+def _was_stored(checked: sessionmaker[Session], shift_id: str) -> bool:
+    with checked() as session:
+        return session.scalar(select(SHIFT_IDS.c.id).where(SHIFT_IDS.c.id == shift_id)) is not None
