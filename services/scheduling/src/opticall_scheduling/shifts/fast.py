@@ -21,7 +21,6 @@ means the request falls back to the checked path, so the caller sees no error ei
 
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -30,11 +29,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from opticall_common.db import UTCDateTime, normalise_url
-from opticall_common.events import ChangeOp, utcnow
+from opticall_common.events import ChangeOp
 from opticall_scheduling.database import EXCLUSION_VIOLATION, FOREIGN_KEY_VIOLATION, sqlstate
 from opticall_scheduling.models import Shift
 from opticall_scheduling.outbox.writer import outbox_values
-from opticall_scheduling.shifts import rules
+from opticall_scheduling.shifts import rules, service
 from opticall_scheduling.shifts.schemas import ShiftCreate
 
 _INSERT = text(
@@ -97,22 +96,7 @@ def create_one(
     """
     if rules.shift_errors(item.start, item.end, item.activities, max_length):
         raise Fallback  # the slow path words the 422
-    now = utcnow()
-    shift = Shift(
-        id=uuid.uuid4().hex,
-        agent_id=item.agent_id,
-        start_at=item.start,
-        end_at=item.end,
-        activity=item.activity,
-        queue=item.queue,
-        activities=[
-            a.model_dump(mode="json") for a in sorted(item.activities, key=lambda a: a.start)
-        ],
-        created_by=actor,
-        updated_by=actor,
-        created_at=now,
-        updated_at=now,
-    )
+    shift = service.new_shift(item, actor)
     params: dict[str, Any] = {
         "id": shift.id,
         "agent_id": shift.agent_id,
@@ -121,7 +105,7 @@ def create_one(
         "activity": shift.activity,
         "queue": shift.queue,
         "activities": shift.activities,
-        "now": now,
+        "now": shift.created_at,
         **outbox_values(ChangeOp.created, shift, actor),
     }
     with engine.connect() as conn:  # autocommit: the statement is its own transaction

@@ -17,7 +17,7 @@ from sqlalchemy import Select, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from opticall_common.events import ChangeOp
+from opticall_common.events import ChangeOp, utcnow
 from opticall_scheduling.config import DEFAULT_MAX_SHIFT_HOURS, HARD_MAX_SHIFT_HOURS
 from opticall_scheduling.database import EXCLUSION_VIOLATION, FOREIGN_KEY_VIOLATION, sqlstate
 from opticall_scheduling.errors import InvalidShifts, NotFound, ShiftOverlap
@@ -101,6 +101,25 @@ def to_out(shift: Shift) -> ShiftOut:
 
 def _activities_json(activities: list[Activity]) -> list[dict[str, str]]:
     return [a.model_dump(mode="json") for a in sorted(activities, key=lambda a: a.start)]
+
+
+def new_shift(item: ShiftCreate, actor: str | None) -> Shift:
+    """The row a create stores (a fresh id, stamped now): the checked path and the
+    one-statement path (``shifts.fast``) build it alike."""
+    now = utcnow()
+    return Shift(
+        id=uuid.uuid4().hex,
+        agent_id=item.agent_id,
+        start_at=item.start,
+        end_at=item.end,
+        activity=item.activity,
+        queue=item.queue,
+        activities=_activities_json(item.activities),
+        created_by=actor,
+        updated_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
 
 
 def _agent_errors(session: Session, agent_ids: list[str]) -> dict[str, str]:
@@ -192,20 +211,7 @@ def create_shifts(
             conflicting_shift_id=stored.id,
             **({"index": i} if indexed else {}),
         )
-    shifts = [
-        Shift(
-            id=uuid.uuid4().hex,
-            agent_id=item.agent_id,
-            start_at=item.start,
-            end_at=item.end,
-            activity=item.activity,
-            queue=item.queue,
-            activities=_activities_json(item.activities),
-            created_by=actor,
-            updated_by=actor,
-        )
-        for item in items
-    ]
+    shifts = [new_shift(item, actor) for item in items]
     session.add_all(shifts)
     _flush(session)  # before the outbox rows: constraint errors surface here, ids are ordered
     for shift in shifts:
