@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 
+from opticall_common.problems import PROBLEM_SCHEMA
 from opticall_gateway.routes import GATEWAY, UPSTREAMS, RouteSpec
 from opticall_gateway.state import Gateway
 
@@ -27,19 +28,6 @@ JSON = dict[str, Any]
 _SCHEMA_REF = "#/components/schemas/"
 _RETRY_FAILED_AFTER = 5.0
 _PARAM = re.compile(r"\{([^}:]+)(:path)?\}")
-
-PROBLEM_SCHEMA: JSON = {
-    "type": "object",
-    "description": "RFC 9457 problem details",
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "instance": {"type": "string"},
-    },
-    "required": ["type", "title", "status", "detail"],
-}
 
 
 def _shape(path: str) -> str:
