@@ -24,6 +24,20 @@ class Suite:
     def gateway(self) -> str:
         return str(self.stack.url("gateway"))
 
+    def start_service(self, name: str, extra_env: dict[str, str] | None = None) -> None:
+        """(Re)start one service of the stack with the suite's environment (plus
+        ``extra_env``) and wait until it is healthy."""
+        import devstack  # registered by tests/conftest.py (scripts/ is not a package)
+
+        env = devstack.service_env(self.stack.ports, self.env)
+        env.update(extra_env or {})
+        devstack.start_service(self.stack, name, env)
+        devstack.wait_healthy(self.stack, name, timeout=180)
+
+    def restart(self, name: str, extra_env: dict[str, str] | None = None) -> None:
+        self.stack.stop(name)
+        self.start_service(name, extra_env)
+
     def client(self, token: str | None = None, **kw: Any) -> httpx.Client:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.gateway, headers=headers, timeout=30, **kw)

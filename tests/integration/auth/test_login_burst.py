@@ -65,13 +65,7 @@ def _check(answers: list[tuple[httpx.Response, float]]) -> tuple[int, int]:
 
 
 def _restart_auth(suite: Suite, extra_env: dict[str, str] | None = None) -> None:
-    import devstack
-
-    suite.stack.stop("auth")
-    env = devstack.service_env(suite.stack.ports, suite.env)
-    env.update(extra_env or {})
-    devstack.start_service(suite.stack, "auth", env)
-    devstack.wait_healthy(suite.stack, "auth", timeout=180)
+    suite.restart("auth", extra_env)
     # The gateway's pooled connections to the old process are dead: wait until it is through.
     deadline = time.monotonic() + 30
     with suite.client() as c:

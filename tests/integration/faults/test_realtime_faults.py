@@ -136,17 +136,13 @@ def test_kafka_restarted_mid_stream_the_state_is_the_fold(
 def test_realtime_sigkilled_mid_fold_recovers_the_same_state(
     fault_suite: Suite, infra: PrivateInfra, admin: httpx.Client
 ) -> None:
-    import devstack
-
     want_before = fold(FIRST)
     if realtime_view(admin, QUEUE) != want_before:
         pytest.fail("the Kafka-restart test did not leave the folded state this test starts from")
     asyncio.run(publish_until_acked(infra.kafka_bootstrap, fault_suite.topic_prefix, SECOND))
     fault_suite.stack.stop("realtime", sig=signal.SIGKILL)  # while it folds SECOND
     assert fault_suite.stack.procs["realtime"].returncode == -signal.SIGKILL
-    env = devstack.service_env(fault_suite.stack.ports, fault_suite.env)
-    devstack.start_service(fault_suite.stack, "realtime", env)
-    devstack.wait_healthy(fault_suite.stack, "realtime", timeout=180)
+    fault_suite.start_service("realtime")
     want = fold(FIRST + SECOND)
     assert want != want_before
     eventually(lambda: realtime_view(admin, QUEUE), lambda got: got == want, timeout=240)

@@ -6,7 +6,6 @@ import asyncio
 import json
 import math
 import signal
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -160,7 +159,6 @@ def test_forecast_job_end_to_end(suite: Suite, staff: httpx.Client, kafka_bootst
 
 
 def test_killed_worker_leaves_the_job_to_be_redone(suite: Suite, staff: httpx.Client) -> None:
-    devstack = sys.modules["devstack"]
     queue = f"kill-{uuid.uuid4().hex[:6]}"
     assert upload(staff, queue).status_code == 200
     request_id = f"kill-{uuid.uuid4().hex}"
@@ -180,9 +178,7 @@ def test_killed_worker_leaves_the_job_to_be_redone(suite: Suite, staff: httpx.Cl
         job = staff.get(f"/forecasts/{request_id}")
         assert job.status_code in (502, 503, 504)  # the gateway cannot reach it now
     finally:
-        env = devstack.service_env(suite.stack.ports, suite.env)
-        devstack.start_service(suite.stack, "forecasting", env)
-        devstack.wait_healthy(suite.stack, "forecasting", timeout=180)
+        suite.start_service("forecasting")
     job = wait_job(staff, request_id, timeout=400)
     assert job["status"] == "done", job
     assert job["attempts"] >= 2

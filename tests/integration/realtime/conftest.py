@@ -68,13 +68,7 @@ def agents_by_id(client: httpx.Client, **params: Any) -> dict[str, dict[str, Any
 
 
 def restart_realtime(suite: Suite, extra_env: dict[str, str] | None = None) -> None:
-    import devstack
-
-    suite.stack.stop("realtime")
-    env = devstack.service_env(suite.stack.ports, suite.env)
-    env.update(extra_env or {})
-    devstack.start_service(suite.stack, "realtime", env)
-    devstack.wait_healthy(suite.stack, "realtime", timeout=180)
+    suite.restart("realtime", extra_env)
 
 
 @pytest.fixture(scope="module")

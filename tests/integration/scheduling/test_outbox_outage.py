@@ -15,8 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, select
 
 from opticall_common import topics
 from opticall_common.db import transaction
@@ -27,6 +26,7 @@ from opticall_scheduling.models import OutboxRecord
 from opticall_scheduling.outbox.relay import OutboxRelay
 from opticall_scheduling.shifts.schemas import ShiftCreate
 from opticall_scheduling.shifts.service import create_shifts
+from tests.conftest import create_databases, drop_databases
 from tests.integration.scheduling.changes import dedupe, read_changes
 
 NO_KAFKA = "127.0.0.1:9"
@@ -34,24 +34,12 @@ NO_KAFKA = "127.0.0.1:9"
 
 @pytest.fixture
 def fresh_db(database_url: str) -> Iterator[str]:
-    base = make_url(database_url)
     name = f"it_outbox_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    (url,) = create_databases(database_url, [name]).values()
     try:
-        yield base.set(database=name).render_as_string(hide_password=False)
+        yield url
     finally:
-        for attempt in range(20):  # an autovacuum worker may linger a moment
-            try:
-                with admin.connect() as conn:
-                    conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                break
-            except Exception:
-                if attempt == 19:
-                    raise
-                time.sleep(0.5)
-        admin.dispose()
+        drop_databases(database_url, [name])
 
 
 def settings(db: str, prefix: str) -> Settings:
