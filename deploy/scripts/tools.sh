@@ -24,17 +24,23 @@ have_kustomize() {
   [ -x "$BIN/kustomize" ] && "$BIN/kustomize" version 2>/dev/null | grep -q "$KUSTOMIZE_VERSION"
 }
 
-install_kustomize() {
+# go_install NAME MODULE@VERSION [go install flags...]: build NAME into $BIN atomically.
+go_install() {
+  local name="$1" module="$2"
+  shift 2
   # The Go toolchain's usual home, for shells (CI) that do not have it on PATH.
   command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
-  command -v go >/dev/null 2>&1 || { echo "tools.sh: Go is needed to install kustomize" >&2; exit 1; }
+  command -v go >/dev/null 2>&1 || { echo "tools.sh: Go is needed to install $name" >&2; exit 1; }
   local tmp
-  tmp="$(mktemp -d "$BIN/.kustomize.XXXXXX")"
+  tmp="$(mktemp -d "$BIN/.$name.XXXXXX")"
   # -trimpath and no VCS stamping: a reproducible binary whatever the checkout.
-  GOBIN="$tmp" GOFLAGS="-trimpath -buildvcs=false" \
-    go install "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION" >&2
-  mv -f "$tmp/kustomize" "$BIN/kustomize"
+  GOBIN="$tmp" GOFLAGS="-trimpath -buildvcs=false" go install "$@" "$module" >&2
+  mv -f "$tmp/$name" "$BIN/$name"
   rmdir "$tmp"
+}
+
+install_kustomize() {
+  go_install kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
 }
 
 have_bombardier() {
@@ -42,16 +48,9 @@ have_bombardier() {
 }
 
 install_bombardier() {
-  command -v go >/dev/null 2>&1 || PATH="$PATH:/usr/local/go/bin"
-  command -v go >/dev/null 2>&1 || { echo "tools.sh: Go is needed to install bombardier" >&2; exit 1; }
-  local tmp
-  tmp="$(mktemp -d "$BIN/.bombardier.XXXXXX")"
   # Its release builds stamp the version with -X; `go install` would say "unspecified".
-  GOBIN="$tmp" GOFLAGS="-trimpath -buildvcs=false" \
-    go install -ldflags "-X main.version=$BOMBARDIER_VERSION" \
-    "github.com/codesenberg/bombardier@$BOMBARDIER_VERSION" >&2
-  mv -f "$tmp/bombardier" "$BIN/bombardier"
-  rmdir "$tmp"
+  go_install bombardier "github.com/codesenberg/bombardier@$BOMBARDIER_VERSION" \
+    -ldflags "-X main.version=$BOMBARDIER_VERSION"
 }
 
 # One installer at a time: parallel test runs share .local/bin.
