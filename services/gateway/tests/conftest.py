@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request, WebSocket
-from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.testclient import TestClient
 from services.gateway.tests.helpers import CSV_ROWS
 
@@ -45,6 +45,10 @@ def upstream_app(factory: TokenFactory) -> FastAPI:
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.head("/agents/{agent_id}", include_in_schema=False)
+    async def agent_head(agent_id: str) -> Response:
+        return Response(headers={"content-length": str(len(f'{{"agent_id":"{agent_id}"}}'))})
 
     @app.get("/agents/{agent_id}", summary="Upstream's own summary of one agent")
     async def agent(agent_id: str) -> dict[str, str]:

@@ -132,6 +132,17 @@ def test_large_download_streams_back_intact(client: TestClient, factory: TokenFa
     assert lines[-1] == f"{CSV_ROWS - 1},0.8".encode()
 
 
+def test_head_is_answered_without_a_body_and_the_pool_stays_usable(
+    client: TestClient, factory: TokenFactory
+) -> None:
+    headers = bearer(factory.token(roles=("supervisor",)))
+    head = client.head("/agents/a-1", headers=headers)
+    assert head.status_code == 200 and head.content == b""
+    assert int(head.headers["content-length"]) == len(b'{"agent_id":"a-1"}')
+    for _ in range(3):  # the lean pool's connections, before and after, still answer
+        assert client.get("/agents/a-1", headers=headers).json() == {"agent_id": "a-1"}
+
+
 def test_upstream_down_is_503_problem_and_counted(make_client: Any, factory: TokenFactory) -> None:
     client = make_client(scheduling_url=CLOSED)
     resp = client.get("/agents", headers=bearer(factory.token()))

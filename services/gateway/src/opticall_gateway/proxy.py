@@ -16,6 +16,12 @@ from starlette.types import Receive, Scope, Send
 
 from opticall_gateway.responses import Headers, send_problem
 from opticall_gateway.state import Gateway
+from opticall_gateway.upstream import (
+    Response,
+    UpstreamConnectTimeout,
+    UpstreamError,
+    UpstreamTimeout,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +60,9 @@ _AUTO = ("accept", "accept-encoding", "user-agent")
 _AUTO_CONTENT_TYPE = frozenset({"POST", "PUT", "PATCH"})  # aiohttp's POST_METHODS
 
 
+_TIMEOUTS = (UpstreamTimeout, UpstreamConnectTimeout, TimeoutError, aiohttp.ServerTimeoutError)
+
+
 class BodyTooLarge(Exception):
     pass
 
@@ -67,12 +76,12 @@ def _connection_listed(values: list[bytes]) -> frozenset[bytes]:
     return frozenset(n.strip().lower() for v in values for n in v.split(b","))
 
 
-def upstream_request_headers(scope: Scope, request_id: bytes) -> list[tuple[str, str]]:
-    """The client's end-to-end headers plus the gateway's own, as str for aiohttp.
+def upstream_request_headers(scope: Scope, request_id: bytes) -> list[tuple[bytes, bytes]]:
+    """The client's end-to-end headers plus the gateway's own.
 
     One pass over the headers: this runs on every proxied request.
     """
-    out: list[tuple[str, str]] = []
+    out: list[tuple[bytes, bytes]] = []
     host: bytes | None = None
     connection: list[bytes] = []
     for k, v in scope["headers"]:
@@ -82,17 +91,17 @@ def upstream_request_headers(scope: Scope, request_id: bytes) -> list[tuple[str,
             elif k == b"connection":
                 connection.append(v)
             continue
-        out.append((k.decode("latin-1"), v.decode("latin-1")))
+        out.append((k, v))
     if connection:  # rare: a client naming extra hop-by-hop headers
-        listed = {n.decode("latin-1") for n in _connection_listed(connection)}
+        listed = _connection_listed(connection)
         out = [(k, v) for k, v in out if k not in listed]
     client = scope.get("client")
     if client:
-        out.append(("x-forwarded-for", client[0]))
+        out.append((b"x-forwarded-for", client[0].encode("latin-1")))
     if host is not None:
-        out.append(("x-forwarded-host", host.decode("latin-1")))
-    out.append(("x-forwarded-proto", scope.get("scheme", "http")))
-    out.append(("x-request-id", request_id.decode("latin-1")))
+        out.append((b"x-forwarded-host", host))
+    out.append((b"x-forwarded-proto", scope.get("scheme", "http").encode("latin-1")))
+    out.append((b"x-request-id", request_id))
     return out
 
 
@@ -144,6 +153,49 @@ async def _stream(receive: Receive, limit: int) -> AsyncIterator[bytes]:
             return
 
 
+class _AiohttpAnswer:
+    """aiohttp's response with the lean client's face, for the requests it still carries."""
+
+    __slots__ = ("_r", "content_length", "headers", "status")
+
+    def __init__(self, response: aiohttp.ClientResponse) -> None:
+        self._r = response
+        self.status = response.status
+        self.headers = [(k.lower(), v) for k, v in response.raw_headers]
+        self.content_length = response.content_length
+
+    async def read(self) -> bytes:
+        return await self._r.read()
+
+    def iter_chunks(self) -> AsyncIterator[bytes]:
+        return self._r.content.iter_any()
+
+    def release(self) -> None:
+        self._r.release()
+
+
+Answer = Response | _AiohttpAnswer
+
+
+async def _ask_aiohttp(
+    gw: Gateway,
+    method: str,
+    url: str,
+    headers: list[tuple[bytes, bytes]],
+    body: bytes | AsyncIterator[bytes] | None,
+) -> _AiohttpAnswer:
+    str_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
+    response = await gw.session.request(
+        method,
+        yarl.URL(url, encoded=True),  # already encoded: forwarded byte for byte
+        headers=str_headers,
+        data=body,
+        skip_auto_headers=auto_headers_to_skip(str_headers, method, body is not None),
+        allow_redirects=False,
+    )
+    return _AiohttpAnswer(response)
+
+
 async def forward(
     gw: Gateway,
     service: str,
@@ -158,41 +210,41 @@ async def forward(
     response_drop: frozenset[bytes],
 ) -> None:
     path = scope["path"]
-    raw_path: bytes = scope.get("raw_path") or path.encode()
+    method: str = scope["method"]
+    target: bytes = scope.get("raw_path") or path.encode()
     query: bytes = scope.get("query_string", b"")
-    url = gw.upstreams[service] + raw_path.decode("latin-1")
     if query:
-        url += "?" + query.decode("latin-1")
+        target += b"?" + query
     headers = upstream_request_headers(scope, request_id)
     limit = gw.settings.max_body_bytes
-    body: bytes | AsyncIterator[bytes] | None = None
     started = time.perf_counter()
     try:
-        if content_length is not None and content_length <= SMALL_BODY:
+        if content_length is None and not chunked:
+            body: bytes | AsyncIterator[bytes] | None = None
+        elif content_length is not None and content_length <= SMALL_BODY:
             body = await _read_small(receive, limit)
-        elif content_length is not None or chunked:
+        else:
             body = _stream(receive, limit)
-        response = await gw.session.request(
-            scope["method"],
-            yarl.URL(url, encoded=True),  # already encoded: forwarded byte for byte
-            headers=headers,
-            data=body,
-            skip_auto_headers=auto_headers_to_skip(headers, scope["method"], body is not None),
-            allow_redirects=False,
-        )
+        answer: Answer
+        if method != "HEAD" and (body is None or type(body) is bytes):
+            # The hot path (see upstream.py); HEAD and streamed uploads stay on aiohttp.
+            answer = await gw.pools[service].request(method, target, headers, body)
+        else:
+            url = gw.upstreams[service] + target.decode("latin-1")
+            answer = await _ask_aiohttp(gw, method, url, headers, body)
     except BodyTooLarge:
         await send_problem(send, 413, _too_large(limit), response_headers, path)
         return
     except ClientGone:
         return
-    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+    except _TIMEOUTS as exc:
         gw.metrics.observe(service, "timeout", None)
         log.warning("upstream %s timed out on %s: %r", service, path, exc)
         detail = f"the {service} service did not answer in time"
-        status = 503 if isinstance(exc, aiohttp.ConnectionTimeoutError) else 504
-        await send_problem(send, status, detail, response_headers, path)
+        connect = isinstance(exc, UpstreamConnectTimeout | aiohttp.ConnectionTimeoutError)
+        await send_problem(send, 503 if connect else 504, detail, response_headers, path)
         return
-    except aiohttp.ClientError as exc:
+    except (UpstreamError, aiohttp.ClientError) as exc:
         # aiohttp wraps what the request body raised while it was being sent.
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, BodyTooLarge):
@@ -205,30 +257,32 @@ async def forward(
         detail = f"the {service} service is unavailable; try again shortly"
         await send_problem(send, 503, detail, response_headers, path)
         return
-    gw.metrics.observe(service, str(response.status), time.perf_counter() - started)
+    gw.metrics.observe(service, str(answer.status), time.perf_counter() - started)
     try:
-        out = [(n, v) for k, v in response.raw_headers if (n := k.lower()) not in response_drop]
+        out = [(k, v) for k, v in answer.headers if k not in response_drop]
         out += response_headers
-        await send({"type": "http.response.start", "status": response.status, "headers": out})
-        length = response.content_length
+        await send({"type": "http.response.start", "status": answer.status, "headers": out})
+        length = answer.content_length
         if length is not None and length <= SMALL_BODY:
             # The usual small JSON answer: one read, one send.
-            body_bytes = await response.read()
+            body_bytes = await answer.read()
             await send({"type": "http.response.body", "body": body_bytes, "more_body": False})
             return
         # Hold one chunk back so the last one carries more_body=False.
         pending: bytes | None = None
-        async for chunk in response.content.iter_any():
+        async for chunk in answer.iter_chunks():
             if pending is not None:
                 await send({"type": "http.response.body", "body": pending, "more_body": True})
             pending = chunk
         await send({"type": "http.response.body", "body": pending or b"", "more_body": False})
-    except (aiohttp.ClientError, TimeoutError) as exc:
+    except (UpstreamError, aiohttp.ClientError, TimeoutError) as exc:
         # Headers are out: all we can do is cut the connection so the client sees it short.
+        # (release() below closes an upstream connection whose answer was not read whole.)
         log.warning("upstream %s broke off its answer to %s: %r", service, path, exc)
-        response.close()
+        if isinstance(answer, _AiohttpAnswer):
+            answer._r.close()
     finally:
-        response.release()
+        answer.release()
 
 
 def _too_large(limit: int) -> str:

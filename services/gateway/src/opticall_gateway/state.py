@@ -1,9 +1,10 @@
 """What the gateway holds for its lifetime: the route table, the upstream pools, the verifier.
 
-Two pools, both opened and closed with the app's lifespan:
-- ``session`` (aiohttp) forwards every proxied request. The bench measured httpx/httpcore at
-  4-7x the CPU per request of aiohttp's C-parser client under concurrency, which alone put
-  the proxied-GET budget out of reach; the proxy is the gateway's hot path.
+Three kinds of pools, all opened and closed with the app's lifespan:
+- ``pools`` (``upstream.UpstreamPool``, one per service) forward proxied requests: the
+  gateway's hot path, on httptools' parser (see upstream.py for why not aiohttp).
+- ``session`` (aiohttp) forwards what the lean client leaves out: streamed uploads and
+  ``HEAD``. (The bench measured httpx/httpcore at 4-7x aiohttp's CPU per request.)
 - ``http`` (httpx) makes the low-volume control-plane calls: the JWKS (``TokenVerifier``
   takes an httpx client), readiness checks and upstream OpenAPI documents.
 """
@@ -20,6 +21,7 @@ from opticall_common.security import TokenVerifier
 from opticall_gateway.config import Settings
 from opticall_gateway.metrics import UpstreamMetrics
 from opticall_gateway.routes import RouteTable
+from opticall_gateway.upstream import UpstreamPool
 
 # Idle upstream connections are dropped before uvicorn's 5 s keep-alive closes them under us.
 KEEPALIVE_SECONDS = 4.0
@@ -34,6 +36,7 @@ class Gateway:
         self.upstreams = settings.upstream_urls()
         self.metrics = UpstreamMetrics()
         self._session: aiohttp.ClientSession | None = None
+        self._pools: dict[str, UpstreamPool] | None = None
         self._http: httpx.AsyncClient | None = None
         self._verifier: TokenVerifier | None = None
 
@@ -42,6 +45,12 @@ class Gateway:
         if self._session is None:
             raise RuntimeError("the gateway's lifespan has not started")
         return self._session
+
+    @property
+    def pools(self) -> dict[str, UpstreamPool]:
+        if self._pools is None:
+            raise RuntimeError("the gateway's lifespan has not started")
+        return self._pools
 
     @property
     def http(self) -> httpx.AsyncClient:
@@ -74,6 +83,16 @@ class Gateway:
             cookie_jar=aiohttp.DummyCookieJar(),
             trust_env=False,
         )
+        self._pools = {
+            name: UpstreamPool(
+                url,
+                limit=s.upstream_max_connections,
+                connect_timeout=s.upstream_connect_timeout,
+                read_timeout=s.upstream_timeout,
+                keepalive=KEEPALIVE_SECONDS,
+            )
+            for name, url in self.upstreams.items()
+        }
         self._http = httpx.AsyncClient(
             timeout=httpx.Timeout(10.0, connect=s.upstream_connect_timeout),
             limits=httpx.Limits(max_connections=20, keepalive_expiry=KEEPALIVE_SECONDS),
@@ -84,6 +103,9 @@ class Gateway:
             yield self
         finally:
             await self._session.close()
+            for pool in self._pools.values():
+                pool.close()
             await self._http.aclose()
             self._session = None
+            self._pools = None
             self._http = None
