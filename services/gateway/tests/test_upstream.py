@@ -164,6 +164,23 @@ async def test_no_content_answers_keep_the_connection() -> None:
         assert up.connections == 1
 
 
+async def test_interim_answers_are_skipped() -> None:
+    async def early_hints(head: bytes, body: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 103 Early Hints\r\nlink: </a.css>\r\n\r\n")
+        await writer.drain()
+        writer.write(ok())
+
+    async with upstream(early_hints) as up:
+        p = pool(up.url)
+        resp = await p.request("GET", b"/x", [], None)
+        assert resp.status == 200
+        assert [k for k, _ in resp.headers] == [b"content-length"]
+        assert await resp.read() == b'{"ok":true}'
+        resp.release()
+        assert await get(p) == (200, b'{"ok":true}')
+        assert up.connections == 1
+
+
 async def test_a_connection_closed_before_answering_is_retried_for_idempotent_methods() -> None:
     seen = [0]
 

@@ -34,6 +34,7 @@ class Settings(ServiceSettings):
     upstream_connect_timeout: float = 3.0
     # Long enough for a forecast fit or a large CSV report; a stalled upstream gets a 504.
     upstream_timeout: float = 60.0
+    # Per upstream service (the lean pool's limit; aiohttp's, for uploads, is shared).
     upstream_max_connections: int = 256
     # How long an upstream's /openapi.json is reused before the gateway asks again.
     openapi_cache_seconds: float = 60.0

@@ -76,6 +76,7 @@ class Response(asyncio.Protocol):
         self._buffered = 0
         self._paused = False
         self._complete = False
+        self._interim = False
         self._keep_alive = False
         self._error: UpstreamError | None = None
         self._got_bytes = False
@@ -130,8 +131,14 @@ class Response(asyncio.Protocol):
         self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
-        self.status = self.parser.get_status_code()
-        if self.status in (204, 304):
+        status = self.parser.get_status_code()
+        if 100 <= status < 200:  # 100 Continue, 103 Early Hints: the answer is still to come
+            self._interim = True
+            self.headers.clear()
+            self.content_length = None
+            return
+        self.status = status
+        if status in (204, 304):
             self._framed = True
         self._wake()
 
@@ -144,6 +151,9 @@ class Response(asyncio.Protocol):
         self._wake()
 
     def on_message_complete(self) -> None:
+        if self._interim:
+            self._interim = False
+            return
         self._keep_alive = self.parser.should_keep_alive()
         self._on_complete()
 
