@@ -6,11 +6,16 @@ not on sys.path by itself: each script puts it there before ``from _util import 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+
+from opticall_common.kafka import delete_topics_with_prefix
 
 
 def free_port() -> int:
@@ -42,6 +47,21 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 10) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def drop_topics(bootstrap_servers: str, prefix: str) -> None:
+    """Best effort: delete the topics a bench made under its throw-away ``prefix`` (Faust's
+    changelog/assignor topics included), so runs do not pile up topics in the developer's
+    broker. A failure is reported on stderr, never fails the bench.
+
+    In a thread of its own, so async benches can call it too."""
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            coro = delete_topics_with_prefix(bootstrap_servers, prefix)
+            deleted = pool.submit(asyncio.run, coro).result(timeout=60)
+        print(f"deleted {len(deleted)} topics with prefix {prefix}", file=sys.stderr)
+    except Exception as exc:  # cleanup only
+        print(f"warning: could not delete topics with prefix {prefix}: {exc}", file=sys.stderr)
 
 
 def emit(

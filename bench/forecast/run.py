@@ -21,6 +21,7 @@ Needs a Kafka broker (the app's lifespan opens its producer): KAFKA_BOOTSTRAP_SE
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -35,6 +36,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for the shared helpers
+from _util import drop_topics
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "services" / "forecasting" / "tests" / "data" / "pyworkforce_15min.csv"
@@ -114,7 +118,7 @@ def main() -> None:
     from opticall_forecasting.main import create_app
 
     tokens = TokenFactory()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as cleanup:
         settings = Settings(
             OPTICALL_ENV="test",
             LOG_LEVEL="WARNING",
@@ -123,6 +127,7 @@ def main() -> None:
             warm_statsforecast=False,  # only jobs' backtests use statsforecast
             worker_enabled=False,
         )
+        cleanup.callback(drop_topics, settings.kafka_bootstrap_servers, settings.kafka_topic_prefix)
         app = create_app(settings)
         body = [
             {"ds": ts.isoformat(), "y": float(y)}

@@ -28,6 +28,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from faust.contrib.asgi import faust_app_running
@@ -41,6 +42,9 @@ from opticall_realtime.main import prepare_topics, tune_gc
 from opticall_realtime.sink import ChangeSink
 from opticall_realtime.stream import Engine
 from opticall_realtime.view import AgentView, ChangelogReader
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for the shared helpers
+from _util import drop_topics
 
 AGENTS = int(os.environ.get("BENCH_RT_AGENTS", "100000"))
 EVENTS = int(os.environ.get("BENCH_RT_EVENTS", "20000"))
@@ -112,11 +116,11 @@ async def raw_rate(topic: str, partitions: int, n: int, decode: bool = True) -> 
         await consumer.stop()
 
 
-async def bare_faust_rate(topic: str, partitions: int, n: int) -> float:
+async def bare_faust_rate(topic: str, partitions: int, n: int, prefix: str) -> float:
     """A Faust agent that does nothing with each event: the framework's own ceiling."""
     import faust
 
-    app_id = f"bare-{uuid.uuid4().hex[:8]}"
+    app_id = f"{prefix}bare-{uuid.uuid4().hex[:8]}"  # prefixed: its topics are deleted too
     app = faust.App(
         app_id,
         broker=f"kafka://{BOOTSTRAP}",
@@ -185,8 +189,7 @@ def service_parts(settings: Settings) -> tuple[Engine, AgentView, ChangelogReade
     return engine, view, reader, sink
 
 
-async def main() -> None:
-    prefix = f"bench{uuid.uuid4().hex[:8]}."
+async def main(prefix: str) -> None:
     settings = bench_settings(prefix)
     await prepare_topics(settings)
     topic = topics.topic(topics.AGENT_EVENTS, prefix)
@@ -196,7 +199,7 @@ async def main() -> None:
     print(f"raw aiokafka + decode: {raw:.0f} ev/s", file=sys.stderr)
     nodecode, _ = max([await raw_rate(topic, settings.partitions, EVENTS, False) for _ in range(2)])
     print(f"raw aiokafka, no decode: {nodecode:.0f} ev/s", file=sys.stderr)
-    bare = await bare_faust_rate(topic, settings.partitions, EVENTS)
+    bare = await bare_faust_rate(topic, settings.partitions, EVENTS, prefix)
     print(f"bare Faust agent: {bare:.0f} ev/s", file=sys.stderr)
 
     engine, _, reader, sink = service_parts(settings)
@@ -253,13 +256,12 @@ async def settle(engine: Engine, view: AgentView, sink: ChangeSink, agents: int)
     gc.collect()
 
 
-async def memory_main() -> None:
+async def memory_main(prefix: str) -> None:
     """In a process of its own: nothing but the service's parts and their history.
 
     ``EVENTS`` agents first (start-up and steady-state buffers reach their size), then RSS;
     ``AGENTS`` more, produced by a child process, then RSS again.
     """
-    prefix = f"benchmem{uuid.uuid4().hex[:8]}."
     settings = bench_settings(prefix)
     await prepare_topics(settings)
     topic = topics.topic(topics.AGENT_EVENTS, prefix)
@@ -300,7 +302,10 @@ async def memory_main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["produce"]:
         asyncio.run(produce(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
-    elif os.environ.get("BENCH_RT_MODE") == "memory":
-        asyncio.run(memory_main())
     else:
-        asyncio.run(main())
+        memory = os.environ.get("BENCH_RT_MODE") == "memory"
+        prefix = f"bench{'mem' if memory else ''}{uuid.uuid4().hex[:8]}."
+        try:
+            asyncio.run(memory_main(prefix) if memory else main(prefix))
+        finally:
+            drop_topics(BOOTSTRAP, prefix)

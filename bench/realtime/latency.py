@@ -31,6 +31,9 @@ from aiokafka import AIOKafkaProducer
 from opticall_common.events import AgentEvent
 from opticall_common.testing import TokenFactory
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for the shared helpers
+from _util import drop_topics
+
 ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 RATE = float(os.environ.get("BENCH_RT_RATE", "2000"))
@@ -174,6 +177,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
         server.shutdown()
+        drop_topics(BOOTSTRAP, prefix)
     lat.sort()
     p = statistics.quantiles(lat, n=100) if len(lat) > 100 else [float("nan")] * 99
     print(json.dumps({"rate": RATE, "samples": len(lat), "p50": p[49], "p99": p[98]}))

@@ -41,7 +41,7 @@ from opticall_scheduling.shifts.service import shifts_query
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for the shared helpers
 import _util
-from _util import free_port, stop, wait_ready
+from _util import drop_topics, free_port, stop, wait_ready
 
 POSTS = int(os.environ.get("BENCH_SCHEDULING_POSTS", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_SCHEDULING_CONCURRENCY", "16"))
@@ -225,6 +225,7 @@ def main() -> int:
     token = factory.token(sub="bench", roles=("admin",), ttl=3600)
     jwks = serve_jwks(factory.jwks())
     port = free_port()
+    prefix = f"bench{run}."
     env = {
         **os.environ,
         "OPTICALL_ENV": "test",
@@ -232,7 +233,7 @@ def main() -> int:
         "SCHEDULING_DATABASE_URL": urls["svc"],
         "SCHEDULING_PORT": str(port),
         "JWKS_URL": f"http://127.0.0.1:{jwks.server_port}/",
-        "KAFKA_TOPIC_PREFIX": f"bench{run}.",
+        "KAFKA_TOPIC_PREFIX": prefix,
     }
     env.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     proc = subprocess.Popen(
@@ -300,6 +301,7 @@ def main() -> int:
         )
     finally:
         stop(proc, timeout=15)
+        drop_topics(env["KAFKA_BOOTSTRAP_SERVERS"], prefix)
         for engine in engines.values():
             engine.dispose()
         jwks.shutdown()

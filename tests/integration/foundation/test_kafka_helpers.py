@@ -6,7 +6,9 @@ import asyncio
 import contextlib
 from datetime import UTC, datetime
 
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
 
 from opticall_common import topics
 from opticall_common.events import AgentEvent, DeadLetter
@@ -14,6 +16,7 @@ from opticall_common.kafka import (
     DeadLetterSink,
     EventPublisher,
     consume,
+    delete_topics_with_prefix,
     ensure_topics,
     make_consumer,
 )
@@ -39,8 +42,10 @@ async def run_until(predicate: object, task: asyncio.Task[None], timeout: float 
         await task
 
 
-async def test_agent_events_round_trip_with_dead_letters(kafka_bootstrap: str, unique: str) -> None:
-    prefix = f"t{unique}."
+async def test_agent_events_round_trip_with_dead_letters(
+    kafka_bootstrap: str, unique: str, kafka_prefix: str
+) -> None:
+    prefix = kafka_prefix
     name = topics.topic(topics.AGENT_EVENTS, prefix)
     await ensure_topics(kafka_bootstrap, [name], partitions=3)
     publisher = EventPublisher(kafka_bootstrap, "test", prefix)
@@ -114,9 +119,9 @@ async def test_agent_events_round_trip_with_dead_letters(kafka_bootstrap: str, u
 
 
 async def test_offsets_commit_only_after_the_handler_finished(
-    kafka_bootstrap: str, unique: str
+    kafka_bootstrap: str, unique: str, kafka_prefix: str
 ) -> None:
-    name = topics.topic(topics.AGENT_EVENTS, f"t{unique}.")
+    name = topics.topic(topics.AGENT_EVENTS, kafka_prefix)
     await ensure_topics(kafka_bootstrap, [name], partitions=1)
     publisher = EventPublisher(kafka_bootstrap, "test")
     await publisher.start()
@@ -161,3 +166,36 @@ async def test_offsets_commit_only_after_the_handler_finished(
         assert seen[0].event_id == "e1"
     finally:
         await publisher.stop()
+
+
+async def list_topics(bootstrap: str) -> set[str]:
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return set(await admin.list_topics())
+    finally:
+        await admin.close()
+
+
+async def test_delete_topics_with_prefix_deletes_only_those(
+    kafka_bootstrap: str, unique: str
+) -> None:
+    prefix, other = f"del{unique}.", f"keep{unique}."
+    # "del<u>x" shares the prefix's characters but not its dot: it must survive too.
+    mine = [f"{prefix}a", f"{prefix}b"]
+    others = [f"{other}a", f"del{unique}x"]
+    await ensure_topics(kafka_bootstrap, mine + others, partitions=1)
+    mine += [topics.dlq(n) for n in mine]  # ensure_topics made DLQs alongside
+    try:
+        assert set(mine + others) <= await list_topics(kafka_bootstrap)
+        assert sorted(await delete_topics_with_prefix(kafka_bootstrap, prefix)) == sorted(mine)
+        left = await list_topics(kafka_bootstrap)
+        assert not set(mine) & left
+        assert set(others) <= left
+        # Nothing left under the prefix: deleting again is a no-op, not an error.
+        assert await delete_topics_with_prefix(kafka_bootstrap, prefix) == []
+    finally:
+        await delete_topics_with_prefix(kafka_bootstrap, other)
+        await delete_topics_with_prefix(kafka_bootstrap, f"del{unique}")
+    with pytest.raises(ValueError, match="empty prefix"):
+        await delete_topics_with_prefix(kafka_bootstrap, "")

@@ -39,8 +39,8 @@ async def describe(bootstrap: str, names: list[str]) -> dict[str, tuple[int, int
     }
 
 
-def test_created_topics_use_the_replication_factor(kafka_bootstrap: str, unique: str) -> None:
-    prefix = f"rf{unique}."
+def test_created_topics_use_the_replication_factor(kafka_bootstrap: str, kafka_prefix: str) -> None:
+    prefix = kafka_prefix
     # The test broker has one node: a factor of 2 must be refused, not silently made 1.
     with pytest.raises(KafkaError, match=r"(?i)replication"):
         asyncio.run(create_missing(settings(kafka_bootstrap, prefix, 2)))

@@ -79,11 +79,11 @@ def wait_for(predicate, timeout: float = 60.0) -> None:  # type: ignore[no-untyp
 
 
 def test_changes_survive_outage_and_restart(
-    fresh_db: str, kafka_bootstrap: str, unique: str
+    fresh_db: str, kafka_bootstrap: str, kafka_prefix: str
 ) -> None:
     tokens = TokenFactory()
     auth = {"Authorization": f"Bearer {tokens.token(roles=('admin',))}"}
-    prefix = f"outage{unique}."
+    prefix = kafka_prefix
     agents = ["ag-1", "ag-2", "ag-3"]
     committed: list[str] = []
     history: dict[str, list[tuple[str, str]]] = {a: [] for a in agents}  # per agent, in order

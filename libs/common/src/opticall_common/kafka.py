@@ -14,7 +14,12 @@ from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import KafkaTimeoutError, TopicAlreadyExistsError, for_code
+from aiokafka.errors import (
+    KafkaTimeoutError,
+    TopicAlreadyExistsError,
+    UnknownTopicOrPartitionError,
+    for_code,
+)
 from pydantic import BaseModel, ValidationError
 
 from opticall_common import topics
@@ -215,6 +220,33 @@ async def ensure_topics(
                 if code not in (0, TopicAlreadyExistsError.errno):
                     raise for_code(code)(f"cannot create topic {name}: {rest[0] if rest else ''}")
         return [t.name for t in wanted]
+    finally:
+        await admin.close()
+
+
+async def delete_topics_with_prefix(bootstrap_servers: str, prefix: str) -> list[str]:
+    """Delete every topic whose name starts with ``prefix``; returns the names deleted.
+
+    For tests and benchmarks that run under a throw-away prefix: left behind, their topics pile
+    up in a developer's broker until it takes minutes to start. An empty prefix is refused, as
+    it would match every topic. A topic already gone (e.g. deleted concurrently) is fine.
+    """
+    if not prefix:
+        raise ValueError("refusing to delete topics with an empty prefix (that is all of them)")
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        doomed = sorted(t for t in await admin.list_topics() if t.startswith(prefix))
+        if not doomed:
+            return []
+        response = await admin.delete_topics(doomed)
+        deleted = []
+        for name, code, *_ in response.topic_error_codes:
+            if code == 0:
+                deleted.append(name)
+            elif code != UnknownTopicOrPartitionError.errno:
+                raise for_code(code)(f"cannot delete topic {name}")
+        return sorted(deleted)
     finally:
         await admin.close()
 
