@@ -7,6 +7,7 @@
 #   scripts/kafka.sh stop    # SIGTERM, then SIGKILL after 30 s
 #   scripts/kafka.sh status  # exit 0 when a broker answers on the port
 #   scripts/kafka.sh env     # prints: export KAFKA_BOOTSTRAP_SERVERS=...
+#   scripts/kafka.sh reset   # stop, then delete data/ (all topics): a fresh broker next start
 #
 # State lives in <checkout>/.local/kafka (git-ignored): libs/ (jars), data/
 # (topics survive restarts), server.properties, broker.log, broker.pid.
@@ -63,13 +64,19 @@ sys.exit(0 if corr == 7 and err == 0 else 1)
 PY
 }
 
-# The pid in broker.pid, if that process is still our broker (pids get reused).
+# The pid in broker.pid, if that process is still our broker (pids get reused); else the
+# pid of a JVM running our config without a pid file (orphaned, e.g. by an older version of
+# this script), so that stop/reset still find it.
 our_pid() {
-  local pid
-  [[ -f "$PIDFILE" ]] || return 1
-  pid="$(cat "$PIDFILE")"
-  [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "kafka.Kafka $CONF" || return 1
+  local pid=""
+  [[ -f "$PIDFILE" ]] && pid="$(cat "$PIDFILE")"
+  if [[ -n "$pid" && -r "/proc/$pid/cmdline" ]] &&
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF "kafka.Kafka $CONF"; then
+    echo "$pid"
+    return 0
+  fi
+  pid="$(pgrep -f -- "kafka[.]Kafka $(printf '%s' "$CONF" | sed 's/[][\.*^$]/\\&/g')\$" | head -n 1)"
+  [[ -n "$pid" ]] || return 1
   echo "$pid"
 }
 
@@ -174,6 +181,10 @@ print(u)')"
       die "formatting $DATA failed"
   fi
   [[ -f "$LOG" ]] && mv -f "$LOG" "$LOG.1" # keep one previous log for post-mortems
+  # No broker of ours runs (our_pid failed above), so a pid file left here is stale: removed,
+  # or the wait below would read the old pid, find it dead and report a starting broker as
+  # exited (deleting the new pid file and orphaning the JVM).
+  rm -f "$PIDFILE"
   # setsid: its own session, so a Ctrl-C in the terminal (or the end of the
   # calling job) does not reach the broker; stop it with `kafka.sh stop`.
   # The inner shell writes its own pid, then becomes java via exec.
@@ -187,6 +198,7 @@ print(u)')"
     -cp "$cp" kafka.Kafka "$CONF" >"$LOG" 2>&1 </dev/null &
   local _
   for _ in $(seq 50); do [[ -s "$PIDFILE" ]] && break; sleep 0.1; done
+  [[ -s "$PIDFILE" ]] || die "the broker's launcher wrote no pid within 5 s; see $LOG"
   wait_ready "$(cat "$PIDFILE")"
 }
 
@@ -206,6 +218,10 @@ wait_ready() { # until the broker serves requests, dies, or 120 s pass
     sleep 0.3
   done
   say "the broker did not answer within 120 s; last lines of $LOG:"; tail -n 40 "$LOG" >&2
+  # A data dir with thousands of partitions (topics left by test runs) can take longer than
+  # this to load; the broker keeps starting in the background.
+  say "it may still be loading $DATA ($(find "$DATA" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | wc -l) partition dirs):"
+  say "wait and run '$0 status', or start afresh (all topics lost): $0 reset && $0 start"
   exit 1
 }
 
@@ -221,6 +237,16 @@ stop() {
   if kill -0 "$pid" 2>/dev/null; then say "no exit after 30 s; SIGKILL"; kill -KILL "$pid"; fi
   rm -f "$PIDFILE"
   say "stopped"
+}
+
+reset() { # a broker slow to start over a data dir bloated by old topics: start afresh
+  if external; then die "KAFKA_BOOTSTRAP_SERVERS is external; nothing to reset"; fi
+  stop
+  if answers 127.0.0.1 "$PORT"; then
+    die "a broker not started from $ROOT still answers on $OURS; not deleting $DATA"
+  fi
+  rm -rf "$DATA"
+  say "deleted $DATA (all topics); the next start formats a fresh one"
 }
 
 status() {
@@ -244,5 +270,6 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   env) env_lines ;;
-  *) echo "usage: $0 {start|stop|status|env}" >&2; exit 2 ;;
+  reset) reset ;;
+  *) echo "usage: $0 {start|stop|status|env|reset}" >&2; exit 2 ;;
 esac
