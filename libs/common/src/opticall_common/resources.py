@@ -51,19 +51,19 @@ async def open_resources(
     database_url: str | None = None,
     kafka: bool = True,
     http_limits: httpx.Limits | None = None,
+    poll_revocations: bool = True,
 ) -> AsyncIterator[Resources]:
+    """``poll_revocations=False`` is for auth, which knows its revocations without asking."""
     http = httpx.AsyncClient(
         timeout=httpx.Timeout(10.0, connect=3.0),
         limits=http_limits or httpx.Limits(max_connections=200, max_keepalive_connections=100),
     )
-    res = Resources(
-        settings=settings,
-        verifier=TokenVerifier(
-            settings.jwks_url, settings.jwt_issuer, settings.jwt_audience, http=http
-        ),
-        http=http,
-    )
+    # Kept here as well: a service may swap res.verifier, but this one's poll must stop.
+    verifier = TokenVerifier.from_settings(settings, http=http)
+    res = Resources(settings=settings, verifier=verifier, http=http)
     try:
+        if poll_revocations:
+            verifier.start()
         if database_url is not None:
             res.engine = make_engine(database_url)
             res.sessions = make_sessionmaker(res.engine)
@@ -74,6 +74,7 @@ async def open_resources(
             await res.publisher.start()
         yield res
     finally:
+        await verifier.stop()
         if res.publisher is not None:
             await res.publisher.stop()
         if res.engine is not None:

@@ -3,6 +3,8 @@
 Tokens are signed by the auth service alone (EdDSA/Ed25519); everyone else holds only public
 keys, fetched from the JWKS endpoint, cached, and refreshed when an unknown ``kid`` appears.
 A verified token is remembered until it expires, so the hot path costs one dict lookup.
+Every verify, cached or not, also checks the revocation list that auth publishes (see
+``revocations.py``): a disabled or demoted user's tokens stop working within one poll.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import jwt
@@ -21,6 +23,10 @@ from jwt import PyJWK
 from starlette.requests import HTTPConnection
 
 from opticall_common.problems import Problem
+from opticall_common.revocations import RevocationList
+
+if TYPE_CHECKING:
+    from opticall_common.settings import ServiceSettings
 
 # Only asymmetric algorithms: an HS256 token "signed" with a public key must never verify.
 ALLOWED_ALGORITHMS = ("EdDSA", "RS256", "ES256")
@@ -40,6 +46,7 @@ class Principal:
     agent_id: str | None
     token: str
     expires_at: float
+    issued_at: int = 0
 
     def has_any(self, roles: frozenset[str]) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -60,6 +67,8 @@ class TokenVerifier:
         refresh_interval: float = 300.0,
         min_refetch_interval: float = 5.0,
         cache_size: int = 50_000,
+        revocations_url: str | None = None,
+        revocation_poll_seconds: float = 5.0,
     ) -> None:
         self.jwks_url = jwks_url
         self.issuer = issuer
@@ -72,6 +81,30 @@ class TokenVerifier:
         self._lock = asyncio.Lock()
         self._cache: OrderedDict[str, Principal] = OrderedDict()
         self._cache_size = cache_size
+        self.revocations = RevocationList(
+            revocations_url, http=http, poll_seconds=revocation_poll_seconds
+        )
+
+    @classmethod
+    def from_settings(
+        cls, settings: ServiceSettings, *, http: httpx.AsyncClient | None = None
+    ) -> TokenVerifier:
+        """The verifier a service uses: JWKS and revocation list from auth, per the settings."""
+        return cls(
+            settings.jwks_url,
+            settings.jwt_issuer,
+            settings.jwt_audience,
+            http=http,
+            revocations_url=settings.effective_revocations_url,
+            revocation_poll_seconds=settings.revocation_poll_seconds,
+        )
+
+    def start(self) -> None:
+        """Start polling the revocation list (call from the lifespan that owns ``http``)."""
+        self.revocations.start()
+
+    async def stop(self) -> None:
+        await self.revocations.stop()
 
     def set_keys(self, jwks: dict[str, Any]) -> None:
         keys: dict[str, PyJWK] = {}
@@ -124,7 +157,7 @@ class TokenVerifier:
         cached = self._cache.get(token)
         if cached is not None:
             if cached.expires_at > now:
-                return cached
+                return self._unrevoked(cached)
             del self._cache[token]
         try:
             header = jwt.get_unverified_header(token)
@@ -160,10 +193,18 @@ class TokenVerifier:
             agent_id=claims.get("agent_id"),
             token=token,
             expires_at=float(claims["exp"]),
+            issued_at=int(claims["iat"]),
         )
         self._cache[token] = principal
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
+        return self._unrevoked(principal)
+
+    def _unrevoked(self, principal: Principal) -> Principal:
+        if self.revocations.revoked(principal.username, principal.issued_at):
+            # Kept in the cache: the list may be replaced, but a revocation never lifts for a
+            # token issued before it (auth only ever moves not_before forward).
+            raise unauthorized("token revoked")
         return principal
 
     def forget(self, token: str) -> None:

@@ -9,6 +9,8 @@ from typing import Any, Self
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from opticall_common.revocations import revocations_url_for
+
 
 class Environment(StrEnum):
     development = "development"
@@ -42,6 +44,14 @@ class ServiceSettings(BaseSettings):
     jwt_issuer: str = Field(default="opticall-auth", alias="JWT_ISSUER")
     jwt_audience: str = Field(default="opticall", alias="JWT_AUDIENCE")
     jwks_url: str = Field(default="http://127.0.0.1:5001/.well-known/jwks.json", alias="JWKS_URL")
+    # Auth's list of revoked users (revocations.py); empty means the JWKS URL's origin.
+    revocations_url: str = Field(default="", alias="REVOCATIONS_URL")
+    # How often verifiers fetch it: the worst-case delay before a disabled user's token fails.
+    revocation_poll_seconds: float = Field(default=5.0, gt=0, alias="REVOCATION_POLL_SECONDS")
+
+    @property
+    def effective_revocations_url(self) -> str:
+        return self.revocations_url or revocations_url_for(self.jwks_url)
 
     @property
     def is_development(self) -> bool:

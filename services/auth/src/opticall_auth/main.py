@@ -10,7 +10,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
-from opticall_auth import sessions_api, users_api
+from opticall_auth import revocations_api, sessions_api, users_api
 from opticall_auth.config import Settings, get_settings
 from opticall_auth.context import AuthContext, LocalTokenVerifier, seed_admin
 from opticall_auth.hashing import HashLimiter
@@ -73,9 +73,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        # Auth needs no Kafka: it publishes no events.
+        # Auth needs no Kafka: it publishes no events. Nor does it poll its own revocation
+        # list: its token-protected routes (/users) check the live account instead.
         async with open_resources(
-            settings, "opticall-auth", database_url=settings.database_url, kafka=False
+            settings,
+            "opticall-auth",
+            database_url=settings.database_url,
+            kafka=False,
+            poll_revocations=False,
         ) as res:
             assert res.sessions is not None
             # After open_resources, which creates a local SQLite file's folder.
@@ -104,4 +109,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(sessions_api.router)
     app.include_router(users_api.router)
+    app.include_router(revocations_api.router)
     return app

@@ -24,6 +24,10 @@ class User(Base):
     roles: Mapped[list[str]] = mapped_column(JSON)
     agent_id: Mapped[str | None] = mapped_column(String(64))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Access tokens issued up to this moment no longer count (revocations_api.py): set when
+    # the user is disabled or their roles, agent or password change. Indexed: the revocation
+    # list is the users with a recent value.
+    tokens_valid_after: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -98,10 +98,15 @@ async def _upgraded_hash(ctx: AuthContext, stored_hash: str, password: str) -> s
 
 def _succeed(ctx: AuthContext, user: User, client: str, new_hash: str | None) -> TokenPair:
     with transaction(ctx.sessions) as session:
+        # Re-read and locked: the token carries the user's current roles and revocation time,
+        # and a disable committed since the password check is not answered with a token.
+        current = session.get_one(User, user.id, with_for_update=True)
+        if current.disabled:
+            raise Problem(401, BAD_CREDENTIALS)
         ctx.throttle.clear(session, user.username, client)
         if new_hash is not None:
-            session.get_one(User, user.id).password_hash = new_hash
-        return ctx.issuer.issue(session, user, "password")
+            current.password_hash = new_hash
+        return ctx.issuer.issue(session, current, "password")
 
 
 @router.post(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
 import uuid
@@ -62,13 +63,19 @@ class TokenIssuer:
 
     def access_token(self, user: User) -> str:
         now = int(time.time())
+        # iat must be later than the user's last revocation's whole second, or verifiers
+        # reject it (revocations.py): a token issued in that same second moves iat to the next
+        # one, at most a second ahead (well within the verifiers' 5 s leeway).
+        iat = now
+        if user.tokens_valid_after is not None:
+            iat = max(now, not_before(user.tokens_valid_after) + 1)
         claims: dict[str, Any] = {
             "iss": self.issuer,
             "aud": self.audience,
             "sub": user.username,
-            "iat": now,
+            "iat": iat,
             "nbf": now,
-            "exp": now + self.access_ttl,
+            "exp": iat + self.access_ttl,
             "jti": uuid.uuid4().hex,
             "typ": "access",
             "roles": list(user.roles),
@@ -121,7 +128,8 @@ class TokenIssuer:
             return None, "refresh token reused: the session was revoked, log in again"
         if row.expires_at <= now:
             return None, "refresh token expired"
-        user = session.get(User, row.user_id)
+        # Locked like login's read: a concurrent disable then commits a later not_before.
+        user = session.get(User, row.user_id, with_for_update=True)
         if user is None or user.disabled:
             revoke_family(session, row.family_id)
             return None, "invalid or revoked refresh token"
@@ -129,6 +137,22 @@ class TokenIssuer:
         refresh = self._new_refresh(session, user, row.family_id, row.id, now)
         TOKENS_ISSUED.labels("refresh_token").inc()
         return TokenPair(self.access_token(user), refresh, self.access_ttl), None
+
+
+def not_before(moment: datetime) -> int:
+    """The whole second published for a revocation at ``moment``: tokens with ``iat`` up to
+    and including it are rejected (opticall_common.revocations explains why floor)."""
+    return math.floor(moment.timestamp())
+
+
+def revoke_access_tokens(user: User) -> None:
+    """Every access token issued to ``user`` until now stops working at the next poll.
+
+    The caller holds the user's row lock (``SELECT ... FOR UPDATE``) and reads the clock
+    after taking it, so a login or refresh racing with this either sees the change or
+    signed its token before this moment.
+    """
+    user.tokens_valid_after = utcnow()
 
 
 def revoke_family(session: Session, family_id: str) -> None:

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from opticall_auth.context import Admin, AuthContext, Ctx
 from opticall_auth.models import User
 from opticall_auth.schemas import UserCreate, UserOut, UserPage, UserPatch
-from opticall_auth.tokens import revoke_user
+from opticall_auth.tokens import revoke_access_tokens, revoke_user
 from opticall_common.db import transaction
 from opticall_common.problems import Problem
 from opticall_common.security import Role
@@ -49,8 +49,11 @@ def _check_password(username: str, password: str) -> None:
         )
 
 
-def _get(session: Session, username: str) -> User:
-    user = session.scalars(select(User).where(User.username == username)).one_or_none()
+def _get(session: Session, username: str, *, lock: bool = False) -> User:
+    query = select(User).where(User.username == username)
+    if lock:  # before any change that revokes tokens: see tokens.revoke_access_tokens
+        query = query.with_for_update()
+    user = session.scalars(query).one_or_none()
     if user is None:
         raise Problem(404, f"no user {username!r}")
     return user
@@ -121,7 +124,12 @@ def _update(
     ctx: AuthContext, username: str, body: UserPatch, roles: list[str] | None, new_hash: str | None
 ) -> dict[str, Any]:
     with transaction(ctx.sessions) as session:
-        user = _get(session, username)
+        user = _get(session, username, lock=True)
+        # Access tokens carry roles and agent_id: when they change, the old tokens must go
+        # (their holder refreshes and gets the new claims). Re-enabling revokes nothing.
+        claims_change = (roles is not None and roles != sorted(user.roles)) or (
+            "agent_id" in body.model_fields_set and body.agent_id != user.agent_id
+        )
         if roles is not None:
             user.roles = roles
         if "agent_id" in body.model_fields_set:
@@ -133,6 +141,8 @@ def _update(
         # A disabled user, or one whose password changed, keeps no session alive.
         if body.disabled or new_hash is not None:
             revoke_user(session, user.id)
+        if body.disabled or new_hash is not None or claims_change:
+            revoke_access_tokens(user)
         session.flush()
         return user_out(user)
 
@@ -143,7 +153,8 @@ def disable_user(username: str, ctx: Ctx, admin: Admin) -> Response:
     if username == admin.username:
         raise Problem(409, "you cannot disable yourself")
     with transaction(ctx.sessions) as session:
-        user = _get(session, username)
+        user = _get(session, username, lock=True)
         user.disabled = True
         revoke_user(session, user.id)
+        revoke_access_tokens(user)
     return Response(status_code=204)

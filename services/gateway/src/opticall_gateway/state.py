@@ -98,10 +98,12 @@ class Gateway:
             limits=httpx.Limits(max_connections=20, keepalive_expiry=KEEPALIVE_SECONDS),
             trust_env=False,
         )
-        self._verifier = TokenVerifier(s.jwks_url, s.jwt_issuer, s.jwt_audience, http=self._http)
+        self._verifier = TokenVerifier.from_settings(s, http=self._http)
+        self._verifier.start()  # polls auth's revocation list (opticall_common.revocations)
         try:
             yield self
         finally:
+            await self._verifier.stop()
             await self._session.close()
             for pool in self._pools.values():
                 pool.close()
