@@ -128,6 +128,7 @@ def suite_env(
         "KAFKA_TOPIC_PREFIX": prefix,
         "AUTH_ADMIN_PASSWORD": admin_password,
         "AUTH_KEYS_DIR": str(keys_dir),
+        "REVOCATION_POLL_SECONDS": "1",  # revocation tests wait for a poll or two
         **{f"{svc.upper()}_DATABASE_URL": database_urls[svc] for svc in DB_SERVICES},
     }
     base_env = {k: v for k, v in os.environ.items() if not k.endswith("_PORT")}
