@@ -62,3 +62,18 @@ def test_realtime_down_closes_1013(make_client: Any, factory: TokenFactory) -> N
 def test_unknown_websocket_path_is_refused(client: TestClient, factory: TokenFactory) -> None:
     with pytest.raises(WebSocketDisconnect), client.websocket_connect("/agents"):
         pass
+
+
+def test_revoked_token_closes_an_open_socket_4401(make_client: Any, factory: TokenFactory) -> None:
+    client = make_client(REVOCATION_POLL_SECONDS=0.1)
+    token = factory.token(sub="fired", roles=("supervisor",))
+    with client.websocket_connect("/realtime/ws", headers=bearer(token)) as ws:
+        assert ws.receive_json()["type"] == "hello"
+        ws.send_text("ping")
+        assert ws.receive_text() == "echo:ping"  # open, and staying open while allowed
+        revocations = client.app.state.gateway.verifier.revocations  # type: ignore[attr-defined]
+        revocations.replace({"fired": 2**31})  # as a poll would after auth disables the user
+        with pytest.raises(WebSocketDisconnect) as closed:
+            ws.receive_text()
+    assert closed.value.code == 4401
+    assert closed.value.reason == "token revoked"

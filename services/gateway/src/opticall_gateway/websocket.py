@@ -4,7 +4,9 @@ Auth failures are reported AFTER accepting, by closing with 4401 (no or invalid 
 4403 (role not allowed), plus a reason: a browser's WebSocket API cannot see the HTTP status
 of a refused handshake, only close codes. If the realtime service cannot be reached the
 socket is accepted and closed with 1013 (try again later). Unknown WebSocket paths are
-refused before accepting (the server answers the handshake with 403).
+refused before accepting (the server answers the handshake with 403). An open socket is closed
+with 4401 when its token expires or auth revokes it (the user was disabled or their roles
+changed).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 from opticall_common.problems import Problem
+from opticall_common.security import Principal
 from opticall_gateway.state import Gateway
 
 log = logging.getLogger(__name__)
@@ -106,10 +109,12 @@ async def relay(gw: Gateway, scope: Scope, receive: Receive, send: Send) -> None
         return
     async with upstream:
         await send({"type": "websocket.accept", "subprotocol": upstream.subprotocol})
-        await _pump(upstream, receive, send, principal.expires_at)
+        await _pump(upstream, receive, send, gw, principal)
 
 
-async def _pump(upstream: ClientConnection, receive: Receive, send: Send, expires: float) -> None:
+async def _pump(
+    upstream: ClientConnection, receive: Receive, send: Send, gw: Gateway, principal: Principal
+) -> None:
     client_open = True
 
     async def client_to_upstream() -> None:
@@ -136,18 +141,32 @@ async def _pump(upstream: ClientConnection, receive: Receive, send: Send, expire
         asyncio.create_task(client_to_upstream()),
         asyncio.create_task(upstream_to_client()),
     ]
-    # The socket lives no longer than the token that opened it.
-    _, pending = await asyncio.wait(
-        tasks, timeout=max(expires - time.time(), 0), return_when=asyncio.FIRST_COMPLETED
-    )
+    # The socket lives no longer than the token that opened it: closed when the token expires,
+    # and when auth revokes it (checked as often as the verifier polls the revocation list).
+    revocations = gw.verifier.revocations
+    ended: str | None = None
+    pending: set[asyncio.Task[None]] = set(tasks)
+    while ended is None:
+        left = principal.expires_at - time.time()
+        done, pending = await asyncio.wait(
+            pending,
+            timeout=max(min(left, revocations.poll_seconds), 0),
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if done:
+            break
+        if left <= revocations.poll_seconds:
+            ended = "token expired"
+        elif revocations.revoked(principal.username, principal.issued_at):
+            ended = "token revoked"
     for task in pending:
         task.cancel()
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError, ConnectionClosed, OSError):
             await task
     if client_open:
-        if pending == set(tasks):
-            code, reason = CLOSE_UNAUTHORIZED, "token expired"
+        if ended is not None:
+            code, reason = CLOSE_UNAUTHORIZED, ended
         else:
             code = upstream.close_code or 1000
             code = 1011 if code in (1005, 1006) else code
