@@ -253,8 +253,16 @@ class OutboxRelay:
         conn, self._lock_conn = self._lock_conn, None
         if conn is None:
             return
-        # Closing the connection ends its session and with it the advisory lock; invalidate
-        # rather than return it to the pool so the lock cannot linger on a pooled session.
+        # Unlock first: closing the connection ends the session and with it the lock, but only
+        # once the server's backend has noticed, so a replica asking at once could still be
+        # refused (a flaky test showed it). On a broken connection the unlock fails and the
+        # session's end releases the lock. Then invalidate rather than return it to the pool,
+        # so a lock can never linger on a pooled session.
+        if conn.dialect.name == "postgresql":
+            with contextlib.suppress(Exception):
+                unlock = text("SELECT pg_advisory_unlock(hashtext(:name))")
+                conn.execute(unlock, {"name": LOCK_NAME})
+                conn.commit()
         with contextlib.suppress(Exception):
             conn.invalidate()
         with contextlib.suppress(Exception):
