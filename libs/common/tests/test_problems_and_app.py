@@ -107,3 +107,13 @@ def test_metrics_count_requests_by_route_template() -> None:
         'opticall_http_requests_total{method="GET",route="/healthz",service="demo",status="200"}'
         in text
     )
+
+
+def test_head_answers_like_get_without_the_body() -> None:
+    get = client.get("/healthz")
+    head = client.head("/healthz")
+    assert head.status_code == get.status_code
+    assert head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"] != "0"
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert client.head("/things").status_code == 405  # no GET there: still refused

@@ -142,6 +142,18 @@ def test_proxied_get_reaches_the_service(suite: Suite, tokens: dict[str, str]) -
     assert jwks == httpx.get(suite.stack.url("auth") + "/.well-known/jwks.json").json()
 
 
+def test_head_through_the_gateway_is_get_without_a_body(
+    suite: Suite, tokens: dict[str, str]
+) -> None:
+    with suite.client(tokens["supervisor"]) as c:
+        get = c.get("/agents")
+        head = c.head("/agents")
+        assert c.get("/agents").status_code == 200  # the pool's connection is still good
+    assert head.status_code == 200 == get.status_code
+    assert head.content == b""
+    assert head.headers["content-length"] == get.headers["content-length"]
+
+
 def test_client_cannot_dodge_login_throttling_with_x_forwarded_for(suite: Suite) -> None:
     # A loopback address of this test's own, so no other test's logins are throttled.
     source = f"127.0.{random.randint(1, 250)}.{random.randint(2, 250)}"
