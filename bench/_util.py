@@ -6,16 +6,14 @@ not on sys.path by itself: each script puts it there before ``from _util import 
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 
-from opticall_common.kafka import delete_topics_with_prefix
+from opticall_common import testing
 
 
 def free_port() -> int:
@@ -50,18 +48,9 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 10) -> None:
 
 
 def drop_topics(bootstrap_servers: str, prefix: str) -> None:
-    """Best effort: delete the topics a bench made under its throw-away ``prefix`` (Faust's
-    changelog/assignor topics included), so runs do not pile up topics in the developer's
-    broker. A failure is reported on stderr, never fails the bench.
-
-    In a thread of its own, so async benches can call it too."""
-    try:
-        with ThreadPoolExecutor(1) as pool:
-            coro = delete_topics_with_prefix(bootstrap_servers, prefix)
-            deleted = pool.submit(asyncio.run, coro).result(timeout=60)
-        print(f"deleted {len(deleted)} topics with prefix {prefix}", file=sys.stderr)
-    except Exception as exc:  # cleanup only
-        print(f"warning: could not delete topics with prefix {prefix}: {exc}", file=sys.stderr)
+    """``opticall_common.testing.drop_topics``, saying on stderr what it deleted."""
+    deleted = testing.drop_topics(bootstrap_servers, prefix)
+    print(f"deleted {len(deleted)} topics with prefix {prefix}", file=sys.stderr)
 
 
 def emit(

@@ -8,9 +8,7 @@ session-unique prefix, so runs never see each other's data (nor that of ``make r
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
-import logging
 import os
 import secrets
 import socket
@@ -18,7 +16,6 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,10 +24,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from opticall_common.kafka import delete_topics_with_prefix
+from opticall_common.testing import drop_topics
 from tests.integration.suite import Suite
-
-log = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -83,24 +78,6 @@ def drop_databases(base_url: str, names: list[str]) -> None:
                         raise
                     time.sleep(0.5)
     engine.dispose()
-
-
-def drop_topics(kafka_bootstrap: str, prefix: str) -> list[str]:
-    """Best effort: delete a run's topics (Faust's changelog and assignor topics included, they
-    carry the prefix too) so they do not pile up in a developer's broker. Never fails the run.
-
-    In a thread of its own, so it works whether or not the caller runs an event loop."""
-    try:
-        with ThreadPoolExecutor(1) as pool:
-            coro = delete_topics_with_prefix(kafka_bootstrap, prefix)
-            deleted = pool.submit(asyncio.run, coro).result(timeout=60)
-        log.info("deleted %d Kafka topics with prefix %r", len(deleted), prefix)
-        return deleted
-    except Exception as exc:  # cleanup only: a failure here must not fail the tests
-        # To the real stderr: pytest captures the rest, and an in-process service app may have
-        # replaced the root log handlers (configure_logging), so a log record could vanish.
-        print(f"warning: could not delete Kafka topics {prefix}*: {exc!r}", file=sys.__stderr__)
-        return []
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from opticall_common.testing import TokenFactory
+from opticall_common.testing import TokenFactory, drop_topics
 from opticall_forecasting.config import Settings
 from opticall_forecasting.main import create_app
 
@@ -19,10 +19,11 @@ from opticall_forecasting.main import create_app
 def api(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     tokens = TokenFactory()
     db = tmp_path_factory.mktemp("fc") / "forecasting.db"
+    prefix = f"ut{uuid.uuid4().hex[:8]}."
     settings = Settings(
         OPTICALL_ENV="test",
         KAFKA_BOOTSTRAP_SERVERS=kafka_bootstrap,
-        KAFKA_TOPIC_PREFIX=f"ut{uuid.uuid4().hex[:8]}.",
+        KAFKA_TOPIC_PREFIX=prefix,
         database_url=f"sqlite:///{db}",
         pool_size=1,
         warm_statsforecast=False,
@@ -36,6 +37,7 @@ def api(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         client.headers["Authorization"] = f"Bearer {tokens.token(roles=('supervisor',))}"
         client.app_state = {"tokens": tokens, "settings": settings}  # type: ignore[attr-defined]
         yield client
+    drop_topics(kafka_bootstrap, prefix)
 
 
 @pytest.fixture

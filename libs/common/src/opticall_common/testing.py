@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
+from opticall_common.kafka import delete_topics_with_prefix
 from opticall_common.security import TokenVerifier
+
+log = logging.getLogger(__name__)
 
 
 class TokenFactory:
@@ -57,3 +64,22 @@ class TokenFactory:
         v = TokenVerifier("http://unused.invalid/jwks", self.issuer, self.audience)
         v.set_keys(self.jwks())
         return v
+
+
+def drop_topics(bootstrap_servers: str, prefix: str) -> list[str]:
+    """Best effort: delete the topics a test or bench made under its throw-away ``prefix``
+    (Faust's changelog and assignor topics carry it too), so runs do not pile up topics in a
+    developer's broker. Never raises; returns the names deleted.
+
+    In a thread of its own, so it works whether or not the caller runs an event loop."""
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            coro = delete_topics_with_prefix(bootstrap_servers, prefix)
+            deleted: list[str] = pool.submit(asyncio.run, coro).result(timeout=60)
+    except Exception as exc:  # cleanup only: a failure here must not fail the run
+        # To the real stderr: pytest captures the rest, and an in-process service app may have
+        # replaced the root log handlers (configure_logging), so a log record could vanish.
+        print(f"warning: could not delete Kafka topics {prefix}*: {exc!r}", file=sys.__stderr__)
+        return []
+    log.info("deleted %d Kafka topics with prefix %r", len(deleted), prefix)
+    return deleted
