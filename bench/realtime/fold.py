@@ -20,13 +20,14 @@ Prints one JSON object on stdout.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import json
 import os
 import sys
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -189,6 +190,21 @@ def service_parts(settings: Settings) -> tuple[Engine, AgentView, ChangelogReade
     return engine, view, reader, sink
 
 
+@contextlib.asynccontextmanager
+async def running(engine: Engine, reader: ChangelogReader, sink: ChangeSink) -> AsyncIterator[None]:
+    """The parts started and stopped in the order the service's lifespan uses."""
+    await reader.start()
+    await sink.start()
+    try:
+        async with faust_app_running(engine.app):
+            tune_gc()  # as the service's lifespan does once the app runs
+            yield
+            await engine.stop_timer()  # sends the queued changelog writes while the app runs
+    finally:
+        await sink.stop()
+        await reader.stop()
+
+
 async def main(prefix: str) -> None:
     settings = bench_settings(prefix)
     await prepare_topics(settings)
@@ -215,19 +231,13 @@ async def main(prefix: str) -> None:
         marks["cpu_last"] = time.process_time()
 
     engine.app.batch_handlers[engine.events_topic] = timed
-    await reader.start()
-    await sink.start()
-    async with faust_app_running(engine.app):
-        tune_gc()  # as the service's lifespan does once the app runs
+    async with running(engine, reader, sink):
         deadline = time.monotonic() + 900
         while engine.folded + engine.duplicates < EVENTS and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         fold_rate = engine.folded / (marks["last"] - marks["first"])
         fold_cpu_rate = engine.folded / (marks["cpu_last"] - marks["cpu_first"])
         print(f"realtime fold: {fold_rate:.0f} ev/s", file=sys.stderr)
-        await engine.stop_timer()
-    await sink.stop()
-    await reader.stop()
     print(
         json.dumps(
             {
@@ -266,10 +276,7 @@ async def memory_main(prefix: str) -> None:
     await prepare_topics(settings)
     topic = topics.topic(topics.AGENT_EVENTS, prefix)
     engine, view, reader, sink = service_parts(settings)
-    await reader.start()
-    await sink.start()
-    async with faust_app_running(engine.app):
-        tune_gc()
+    async with running(engine, reader, sink):
         await produce_elsewhere(topic, EVENTS, start=0)
         await settle(engine, view, sink, EVENTS)
         rss_before = rss_bytes()
@@ -282,9 +289,6 @@ async def memory_main(prefix: str) -> None:
         print(f"realtime fold, produced while running: {live_rate:.0f} ev/s", file=sys.stderr)
         await settle(engine, view, sink, EVENTS + AGENTS)
         rss_after = rss_bytes()
-        await engine.stop_timer()
-    await sink.stop()
-    await reader.stop()
     print(
         json.dumps(
             {
