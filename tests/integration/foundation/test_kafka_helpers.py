@@ -177,6 +177,21 @@ async def list_topics(bootstrap: str) -> set[str]:
         await admin.close()
 
 
+async def topics_once_settled(bootstrap: str, gone: set[str], timeout: float = 15) -> set[str]:
+    """The broker's topic list once none of ``gone`` is in it (or the last list at the timeout).
+
+    Deletion is acknowledged by the controller; the broker that answers a metadata request
+    learns of it a moment later, so one listing straight after the delete may still name them.
+    """
+    left = await list_topics(bootstrap)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(timeout):
+            while gone & left:
+                await asyncio.sleep(0.1)
+                left = await list_topics(bootstrap)
+    return left
+
+
 async def test_delete_topics_with_prefix_deletes_only_those(
     kafka_bootstrap: str, unique: str
 ) -> None:
@@ -189,7 +204,7 @@ async def test_delete_topics_with_prefix_deletes_only_those(
     try:
         assert set(mine + others) <= await list_topics(kafka_bootstrap)
         assert sorted(await delete_topics_with_prefix(kafka_bootstrap, prefix)) == sorted(mine)
-        left = await list_topics(kafka_bootstrap)
+        left = await topics_once_settled(kafka_bootstrap, set(mine))
         assert not set(mine) & left
         assert set(others) <= left
         # Nothing left under the prefix: deleting again is a no-op, not an error.
