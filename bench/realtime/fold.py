@@ -1,18 +1,21 @@
-"""Fold throughput and memory per agent, in one process (run by bench/realtime/run.py).
+"""Fold throughput and memory per agent (run by bench/realtime/run.py, one mode per process).
 
-1. Produce ``BENCH_RT_EVENTS`` events (default 5,000, one per agent) to a fresh prefixed
-   ``agent-events`` topic.
-2. Baselines, events/s over the same topic: a bare aiokafka consumer (``getmany``) that
-   decodes and validates every record exactly as the fold does (``AgentEvent``
-   ``model_validate_json``) but keeps no state, writes nothing and has no offsets to commit;
-   the same without even decoding (``raw_nodecode_rate``, the wire ceiling); and a Faust agent
-   that does nothing with each event (the framework's own per-event ceiling).
-3. The realtime Engine (the service's Faust app, its table and changelog, the full-view
-   reader and the change sink) folds the same topic on this loop: events/s, first to last.
-4. Memory (``BENCH_RT_MODE=memory``, a process of its own so the baselines' garbage is not
-   counted): ``BENCH_RT_EVENTS`` agents, then ``BENCH_RT_AGENTS`` (default 100,000) more,
-   both produced by a child process (as an ACD would), folded through the service's parts;
-   RSS after minus RSS before, divided by the agents.
+- ``BENCH_RT_MODE=rate`` (default), one round: produce ``BENCH_RT_EVENTS`` events (default
+  50,000, one per agent) to a fresh prefixed ``agent-events`` topic; then the baseline, a bare
+  aiokafka consumer (``getmany``) that decodes and validates every record exactly as the fold
+  does (``AgentEvent.model_validate_json``) but keeps no state, writes nothing and has no
+  offsets to commit; then the realtime Engine (the service's Faust app, its table and
+  changelog, the full-view reader and the change sink) folding the same topic on this loop;
+  then the baseline again. The fold is compared with the mean of the two baseline runs around
+  it: this shared machine's CPU speed drifts by tens of percent within a minute, and the
+  bracket cancels a steady drift. run.py runs several rounds and reports the median.
+- ``BENCH_RT_MODE=extras``: information only, in a process of its own so nothing it leaves
+  behind slows a fold: the same consumer without even decoding (the wire ceiling), and a
+  Faust agent that does nothing with each event (the framework's own per-event ceiling).
+- ``BENCH_RT_MODE=memory`` (a process of its own so the baselines' garbage is not counted):
+  ``BENCH_RT_EVENTS`` agents, then ``BENCH_RT_AGENTS`` (default 100,000) more, both produced
+  by a child process (as an ACD would), folded through the service's parts; RSS after minus
+  RSS before, divided by the agents.
 Prints one JSON object on stdout.
 """
 
@@ -48,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for the 
 from _util import drop_topics
 
 AGENTS = int(os.environ.get("BENCH_RT_AGENTS", "100000"))
-EVENTS = int(os.environ.get("BENCH_RT_EVENTS", "20000"))
+EVENTS = int(os.environ.get("BENCH_RT_EVENTS", "50000"))
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
 
@@ -205,19 +208,8 @@ async def running(engine: Engine, reader: ChangelogReader, sink: ChangeSink) -> 
         await reader.stop()
 
 
-async def main(prefix: str) -> None:
-    settings = bench_settings(prefix)
-    await prepare_topics(settings)
-    topic = topics.topic(topics.AGENT_EVENTS, prefix)
-    print(f"producing {EVENTS} events to {topic}", file=sys.stderr)
-    await produce(topic, EVENTS)
-    raw, raw_cpu = max([await raw_rate(topic, settings.partitions, EVENTS) for _ in range(2)])
-    print(f"raw aiokafka + decode: {raw:.0f} ev/s", file=sys.stderr)
-    nodecode, _ = max([await raw_rate(topic, settings.partitions, EVENTS, False) for _ in range(2)])
-    print(f"raw aiokafka, no decode: {nodecode:.0f} ev/s", file=sys.stderr)
-    bare = await bare_faust_rate(topic, settings.partitions, EVENTS, prefix)
-    print(f"bare Faust agent: {bare:.0f} ev/s", file=sys.stderr)
-
+async def fold_rate(settings: Settings) -> tuple[float, float]:
+    """Events per second and per CPU-second, from the fold's first batch to its last."""
     engine, _, reader, sink = service_parts(settings)
     original = engine.fold_batch
     marks: dict[str, float] = {}
@@ -235,22 +227,49 @@ async def main(prefix: str) -> None:
         deadline = time.monotonic() + 900
         while engine.folded + engine.duplicates < EVENTS and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        fold_rate = engine.folded / (marks["last"] - marks["first"])
-        fold_cpu_rate = engine.folded / (marks["cpu_last"] - marks["cpu_first"])
-        print(f"realtime fold: {fold_rate:.0f} ev/s", file=sys.stderr)
+    return (
+        engine.folded / (marks["last"] - marks["first"]),
+        engine.folded / (marks["cpu_last"] - marks["cpu_first"]),
+    )
+
+
+async def rate_main(prefix: str) -> None:
+    settings = bench_settings(prefix)
+    await prepare_topics(settings)
+    topic = topics.topic(topics.AGENT_EVENTS, prefix)
+    print(f"producing {EVENTS} events to {topic}", file=sys.stderr)
+    await produce(topic, EVENTS)
+    before, before_cpu = await raw_rate(topic, settings.partitions, EVENTS)
+    fold, fold_cpu = await fold_rate(settings)
+    after, after_cpu = await raw_rate(topic, settings.partitions, EVENTS)
+    print(
+        f"raw aiokafka + decode {before:.0f} ev/s, realtime fold {fold:.0f}, raw again {after:.0f}",
+        file=sys.stderr,
+    )
     print(
         json.dumps(
             {
                 "events": EVENTS,
-                "raw_rate": raw,
-                "raw_cpu_rate": raw_cpu,
-                "fold_cpu_rate": fold_cpu_rate,
-                "raw_nodecode_rate": nodecode,
-                "bare_faust_rate": bare,
-                "fold_rate": fold_rate,
+                "raw_rate": (before + after) / 2,
+                "raw_rates": [before, after],
+                "raw_cpu_rate": (before_cpu + after_cpu) / 2,
+                "fold_rate": fold,
+                "fold_cpu_rate": fold_cpu,
             }
         )
     )
+
+
+async def extras_main(prefix: str) -> None:
+    settings = bench_settings(prefix)
+    await prepare_topics(settings)
+    topic = topics.topic(topics.AGENT_EVENTS, prefix)
+    await produce(topic, EVENTS)
+    nodecode, _ = await raw_rate(topic, settings.partitions, EVENTS, False)
+    print(f"raw aiokafka, no decode: {nodecode:.0f} ev/s", file=sys.stderr)
+    bare = await bare_faust_rate(topic, settings.partitions, EVENTS, prefix)
+    print(f"bare Faust agent: {bare:.0f} ev/s", file=sys.stderr)
+    print(json.dumps({"events": EVENTS, "raw_nodecode_rate": nodecode, "bare_faust_rate": bare}))
 
 
 async def settle(engine: Engine, view: AgentView, sink: ChangeSink, agents: int) -> None:
@@ -307,9 +326,10 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["produce"]:
         asyncio.run(produce(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
     else:
-        memory = os.environ.get("BENCH_RT_MODE") == "memory"
-        prefix = f"bench{'mem' if memory else ''}{uuid.uuid4().hex[:8]}."
+        mode = os.environ.get("BENCH_RT_MODE", "rate")
+        modes = {"rate": rate_main, "extras": extras_main, "memory": memory_main}
+        prefix = f"bench{mode}{uuid.uuid4().hex[:8]}."
         try:
-            asyncio.run(memory_main(prefix) if memory else main(prefix))
+            asyncio.run(modes[mode](prefix))
         finally:
             drop_topics(BOOTSTRAP, prefix)

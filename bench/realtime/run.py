@@ -3,7 +3,9 @@
 Runs ``fold.py`` (in-process Engine against the broker in ``KAFKA_BOOTSTRAP_SERVERS``, default
 127.0.0.1:9092) and ``latency.py`` (the real service process plus a WebSocket client), each in
 its own process, and prints the JSON lines of bench/run.py's contract. Knobs:
-``BENCH_RT_EVENTS`` (fold-rate events), ``BENCH_RT_AGENTS`` (memory: agents, default 100,000),
+``BENCH_RT_EVENTS`` (fold-rate events), ``BENCH_RT_ROUNDS`` (fold-rate rounds, default 5,
+each in its own process; the median ratio is reported), ``BENCH_RT_AGENTS`` (memory: agents,
+default 100,000),
 ``BENCH_RT_RATE`` (latency: events/s, default 2,000), ``BENCH_RT_SECONDS``.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 from pathlib import Path
@@ -40,43 +43,51 @@ def row(metric: str, value: float, **kw: Any) -> None:
 
 
 def main() -> None:
-    fold = run("fold.py")
+    rounds = [run("fold.py") for _ in range(int(os.environ.get("BENCH_RT_ROUNDS", "5")))]
+    extras = run("fold.py", BENCH_RT_MODE="extras")
     memory = run("fold.py", BENCH_RT_MODE="memory")
+    # The median round by its ratio: each round's fold against the baseline run around it.
+    rounds.sort(key=lambda r: r["fold_rate"] / r["raw_rate"])
+    fold = rounds[len(rounds) // 2]
+    ratios = [round(r["fold_rate"] / r["raw_rate"], 3) for r in rounds]
     ratio = fold["fold_rate"] / fold["raw_rate"]
+    print(f"realtime fold / raw per round: {ratios}", file=sys.stderr)
     row(
         "fold events/s",
         fold["fold_rate"],
         baseline=round(fold["raw_rate"], 1),
-        baseline_name="raw aiokafka getmany + AgentEvent.model_validate_json",
+        baseline_name="raw aiokafka getmany + AgentEvent.model_validate_json, before and after",
         ratio=round(ratio, 4),
         target=">= 0.5",
         ok=ratio >= 0.5,
+        rounds=ratios,
     )
     row(
         "fold events/s vs aiokafka without decoding",
         fold["fold_rate"],
-        baseline=round(fold["raw_nodecode_rate"], 1),
+        baseline=round(extras["raw_nodecode_rate"], 1),
         baseline_name="raw aiokafka getmany, no decode",
-        ratio=round(fold["fold_rate"] / fold["raw_nodecode_rate"], 4),
+        ratio=round(fold["fold_rate"] / extras["raw_nodecode_rate"], 4),
         target="info",
         ok=True,
     )
     # The same comparison per CPU-second of the process (all its threads): what the fold
     # costs, whatever else the shared machine runs meanwhile.
+    cpu_ratios = [r["fold_cpu_rate"] / r["raw_cpu_rate"] for r in rounds]
     row(
         "fold events per CPU-second",
         fold["fold_cpu_rate"],
         baseline=round(fold["raw_cpu_rate"], 1),
         baseline_name="raw aiokafka getmany + AgentEvent.model_validate_json, per CPU-second",
-        ratio=round(fold["fold_cpu_rate"] / fold["raw_cpu_rate"], 4),
+        ratio=round(statistics.median(cpu_ratios), 4),
         target="info",
         ok=True,
     )
-    bare_ratio = fold["fold_rate"] / fold["bare_faust_rate"]
+    bare_ratio = fold["fold_rate"] / extras["bare_faust_rate"]
     row(
         "fold events/s vs a no-op Faust agent",
         fold["fold_rate"],
-        baseline=round(fold["bare_faust_rate"], 1),
+        baseline=round(extras["bare_faust_rate"], 1),
         baseline_name="no-op Faust agent",
         ratio=round(bare_ratio, 4),
         target="info",
