@@ -120,12 +120,14 @@ class ChangelogWriter:
         # Returns once each batch is in aiokafka's accumulator (it waits while the
         # partition's previous batch is still unsent).
         batch = producer.create_batch()
+        append = batch.append
         for agent_id, record in writes:
             key, value = agent_id.encode(), encode_record(record)
-            if batch.append(key=key, value=value, timestamp=None) is None:
+            if append(key=key, value=value, timestamp=None) is None:
                 await producer.send_batch(batch, self.topic, partition=partition)
                 batch = producer.create_batch()
-                batch.append(key=key, value=value, timestamp=None)
+                append = batch.append
+                append(key=key, value=value, timestamp=None)
         if batch.record_count():
             await producer.send_batch(batch, self.topic, partition=partition)
 

@@ -21,7 +21,7 @@ the conductor and subscriptions, the tables, their changelogs and their recovery
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Coroutine, Generator, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Generator, Sequence
 from typing import Any, cast
 
 from aiokafka import ConsumerRecord
@@ -34,19 +34,29 @@ from mode.utils.futures import notify
 BatchHandler = Callable[[TP, Sequence[ConsumerRecord[bytes, bytes]]], None]
 
 
-def ack_offsets(app_consumer: ConsumerT, tp: TP, offsets: Iterable[int]) -> None:
-    """``Consumer.ack`` for offsets handled without a Faust ``Message`` each."""
+def ack_offsets(app_consumer: ConsumerT, tp: TP, offsets: Sequence[int]) -> None:
+    """``Consumer.ack`` for distinct offsets handled without a Faust ``Message`` each."""
     consumer = cast(Consumer, app_consumer)
+    if not offsets:
+        return
     with ack_lock:
         committed = consumer._committed_offset[tp]
         index = consumer._acked_index[tp]
         acked = consumer._acked[tp]
-        n = 0
-        for offset in offsets:
-            if (committed is None or offset >= committed) and offset not in index:
-                index.add(offset)
-                acked.append(offset)
-                n += 1
+        if committed is not None and min(offsets) < committed:
+            offsets = [o for o in offsets if o >= committed]  # redelivered, already committed
+        if index.isdisjoint(offsets):
+            # The usual case, a fetched batch acked once: set and list take it whole.
+            index.update(offsets)
+            acked.extend(offsets)
+            n = len(offsets)
+        else:
+            n = 0
+            for offset in offsets:
+                if offset not in index:
+                    index.add(offset)
+                    acked.append(offset)
+                    n += 1
         consumer._n_acked += n
         notify(consumer._waiting_for_ack)
 

@@ -39,7 +39,8 @@ class AgentView:
         if current is not None and current.seq >= rec.seq:
             return False
         self.records[agent_id] = rec
-        self.hub.publish(agent_id, rec)
+        if self.hub.clients:  # checked here: the fold calls this once per changed agent
+            self.hub.publish(agent_id, rec)
         return True
 
     def get(self, agent_id: str) -> AgentRecord | None:
