@@ -1,14 +1,16 @@
 """Fold throughput and memory per agent (run by bench/realtime/run.py, one mode per process).
 
-- ``BENCH_RT_MODE=rate`` (default), one round: produce ``BENCH_RT_EVENTS`` events (default
-  50,000, one per agent) to a fresh prefixed ``agent-events`` topic; then the baseline, a bare
-  aiokafka consumer (``getmany``) that decodes and validates every record exactly as the fold
-  does (``AgentEvent.model_validate_json``) but keeps no state, writes nothing and has no
-  offsets to commit; then the realtime Engine (the service's Faust app, its table and
-  changelog, the full-view reader and the change sink) folding the same topic on this loop;
-  then the baseline again. The fold is compared with the mean of the two baseline runs around
-  it: this shared machine's CPU speed drifts by tens of percent within a minute, and the
-  bracket cancels a steady drift. run.py runs several rounds and reports the median.
+- ``BENCH_RT_MODE=rate`` (default): ``BENCH_RT_ROUNDS`` (8) rounds against one running
+  realtime Engine (the service's Faust app, its table and changelog, the full-view reader and
+  the change sink, on this loop). Each round produces ``BENCH_RT_EVENTS`` (30,000) events of
+  new agents to a fresh prefixed ``agent-events`` topic while the Engine is paused; the
+  baseline reads them, a bare aiokafka consumer (``getmany``) that decodes and validates every
+  record exactly as the fold does (``AgentEvent.model_validate_json``) but keeps no state,
+  writes nothing and has no offsets to commit; the Engine is resumed and folds them; the
+  baseline reads them again. Each fold is compared with the mean of the two baseline runs
+  around it, all within seconds: this shared machine's CPU speed drifts by tens of percent
+  within a minute (the same consumer measured 49k and 107k events/s in one process), and
+  paired, interleaved rounds cancel that. run.py reports the median round.
 - ``BENCH_RT_MODE=extras``: information only, in a process of its own so nothing it leaves
   behind slows a fold: the same consumer without even decoding (the wire ceiling), and a
   Faust agent that does nothing with each event (the framework's own per-event ceiling).
@@ -51,7 +53,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for the 
 from _util import drop_topics
 
 AGENTS = int(os.environ.get("BENCH_RT_AGENTS", "100000"))
-EVENTS = int(os.environ.get("BENCH_RT_EVENTS", "50000"))
+EVENTS = int(os.environ.get("BENCH_RT_EVENTS", "30000"))
+ROUNDS = int(os.environ.get("BENCH_RT_ROUNDS", "8"))
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
 
@@ -89,9 +92,12 @@ async def produce_elsewhere(topic: str, n: int, start: int) -> None:
         raise RuntimeError("the producer child failed")
 
 
-async def raw_rate(topic: str, partitions: int, n: int, decode: bool = True) -> tuple[float, float]:
-    """Events per second and per CPU-second of this process.
+async def raw_rate(
+    topic: str, partitions: int, n: int, decode: bool = True, start: dict[int, int] | None = None
+) -> tuple[float, float]:
+    """Events per second and per CPU-second of this process, over ``n`` records.
 
+    Read from the partitions' beginning, or from the offsets in ``start`` (partition: offset).
     The clocks start when the first records have arrived, as the fold's do (at its first
     batch), so neither side is charged for the wait before the first fetch.
     """
@@ -102,7 +108,11 @@ async def raw_rate(topic: str, partitions: int, n: int, decode: bool = True) -> 
     try:
         tps = [TopicPartition(topic, p) for p in range(partitions)]
         consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
+        if start is None:
+            await consumer.seek_to_beginning(*tps)
+        else:
+            for tp in tps:
+                consumer.seek(tp, start[tp.partition])
         seen = 0
         deadline = time.monotonic() + 300
         first = cpu = 0.0
@@ -208,8 +218,27 @@ async def running(engine: Engine, reader: ChangelogReader, sink: ChangeSink) -> 
         await reader.stop()
 
 
-async def fold_rate(settings: Settings) -> tuple[float, float]:
-    """Events per second and per CPU-second, from the fold's first batch to its last."""
+async def end_offsets(topic: str, partitions: int) -> dict[int, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=BOOTSTRAP, group_id=None)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets([TopicPartition(topic, p) for p in range(partitions)])
+        return {tp.partition: offset for tp, offset in ends.items()}
+    finally:
+        await consumer.stop()
+
+
+async def rate_main(prefix: str) -> None:
+    """``ROUNDS`` chunks of ``EVENTS`` new agents' events, each read by the baseline, folded
+    by the running Engine, and read by the baseline again, the three within seconds.
+
+    The Engine's consumer is paused (Faust's ``pause_partitions``) while a chunk is produced
+    and the baseline reads it, then resumed; its clock runs from its first folded batch of the
+    chunk to its last, as the baseline's runs from its first records to its last.
+    """
+    settings = bench_settings(prefix)
+    await prepare_topics(settings)
+    topic = topics.topic(topics.AGENT_EVENTS, prefix)
     engine, _, reader, sink = service_parts(settings)
     original = engine.fold_batch
     marks: dict[str, float] = {}
@@ -223,41 +252,44 @@ async def fold_rate(settings: Settings) -> tuple[float, float]:
         marks["cpu_last"] = time.process_time()
 
     engine.app.batch_handlers[engine.events_topic] = timed
+    consumer = engine.app.consumer
+    tps = {TP(topic, p) for p in range(settings.partitions)}
+    rounds = []
     async with running(engine, reader, sink):
-        deadline = time.monotonic() + 900
-        while engine.folded + engine.duplicates < EVENTS and time.monotonic() < deadline:
-            await asyncio.sleep(0.05)
-    return (
-        engine.folded / (marks["last"] - marks["first"]),
-        engine.folded / (marks["cpu_last"] - marks["cpu_first"]),
-    )
-
-
-async def rate_main(prefix: str) -> None:
-    settings = bench_settings(prefix)
-    await prepare_topics(settings)
-    topic = topics.topic(topics.AGENT_EVENTS, prefix)
-    print(f"producing {EVENTS} events to {topic}", file=sys.stderr)
-    await produce(topic, EVENTS)
-    before, before_cpu = await raw_rate(topic, settings.partitions, EVENTS)
-    fold, fold_cpu = await fold_rate(settings)
-    after, after_cpu = await raw_rate(topic, settings.partitions, EVENTS)
-    print(
-        f"raw aiokafka + decode {before:.0f} ev/s, realtime fold {fold:.0f}, raw again {after:.0f}",
-        file=sys.stderr,
-    )
-    print(
-        json.dumps(
-            {
-                "events": EVENTS,
-                "raw_rate": (before + after) / 2,
-                "raw_rates": [before, after],
-                "raw_cpu_rate": (before_cpu + after_cpu) / 2,
-                "fold_rate": fold,
-                "fold_cpu_rate": fold_cpu,
-            }
-        )
-    )
+        deadline = time.monotonic() + 120
+        while not tps <= consumer.assignment() and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        for k in range(ROUNDS):
+            consumer.pause_partitions(tps)
+            start = await end_offsets(topic, settings.partitions)
+            await produce(topic, EVENTS, start=k * EVENTS)
+            before, before_cpu = await raw_rate(topic, settings.partitions, EVENTS, start=start)
+            marks.clear()
+            done = engine.folded + engine.duplicates + EVENTS
+            consumer.resume_partitions(tps)
+            while engine.folded + engine.duplicates < done and time.monotonic() < deadline + 900:
+                await asyncio.sleep(0.02)
+            fold = EVENTS / (marks["last"] - marks["first"])
+            fold_cpu = EVENTS / (marks["cpu_last"] - marks["cpu_first"])
+            after, after_cpu = await raw_rate(topic, settings.partitions, EVENTS, start=start)
+            while engine.writer.queued and time.monotonic() < deadline + 900:
+                await asyncio.sleep(0.02)  # the next round starts with nothing left to write
+            raw = (before + after) / 2
+            print(
+                f"round {k + 1}: raw {before:.0f}, fold {fold:.0f}, raw {after:.0f} ev/s:"
+                f" {fold / raw:.3f}",
+                file=sys.stderr,
+            )
+            rounds.append(
+                {
+                    "raw_rate": raw,
+                    "raw_rates": [before, after],
+                    "raw_cpu_rate": (before_cpu + after_cpu) / 2,
+                    "fold_rate": fold,
+                    "fold_cpu_rate": fold_cpu,
+                }
+            )
+    print(json.dumps({"events": EVENTS, "rounds": rounds}))
 
 
 async def extras_main(prefix: str) -> None:

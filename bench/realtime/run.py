@@ -3,8 +3,8 @@
 Runs ``fold.py`` (in-process Engine against the broker in ``KAFKA_BOOTSTRAP_SERVERS``, default
 127.0.0.1:9092) and ``latency.py`` (the real service process plus a WebSocket client), each in
 its own process, and prints the JSON lines of bench/run.py's contract. Knobs:
-``BENCH_RT_EVENTS`` (fold-rate events), ``BENCH_RT_ROUNDS`` (fold-rate rounds, default 5,
-each in its own process; the median ratio is reported), ``BENCH_RT_AGENTS`` (memory: agents,
+``BENCH_RT_EVENTS`` (fold-rate events a round, default 30,000), ``BENCH_RT_ROUNDS`` (fold-rate
+rounds, default 8; the median ratio is reported), ``BENCH_RT_AGENTS`` (memory: agents,
 default 100,000),
 ``BENCH_RT_RATE`` (latency: events/s, default 2,000), ``BENCH_RT_SECONDS``.
 """
@@ -43,7 +43,7 @@ def row(metric: str, value: float, **kw: Any) -> None:
 
 
 def main() -> None:
-    rounds = [run("fold.py") for _ in range(int(os.environ.get("BENCH_RT_ROUNDS", "5")))]
+    rounds = run("fold.py")["rounds"]
     extras = run("fold.py", BENCH_RT_MODE="extras")
     memory = run("fold.py", BENCH_RT_MODE="memory")
     # The median round by its ratio: each round's fold against the baseline run around it.
