@@ -1,13 +1,16 @@
-"""``ack_offsets``: the batch fold's stand-in for Faust's per-message ``Consumer.ack``."""
+"""The batch fold's stand-ins for Faust's per-message ack and its inline commit."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections import defaultdict
 from typing import Any, cast
 
+import pytest
 from faust.types import TP
 
-from opticall_realtime.inline import ack_offsets
+from opticall_realtime.inline import _commit_in_background, ack_offsets
 
 TP0 = TP("agent-events", 0)
 
@@ -55,3 +58,45 @@ def test_nothing_to_ack_is_a_no_op() -> None:
     ack(consumer, [])
     assert consumer._n_acked == 0
     assert not consumer._acked[TP0]
+
+
+class FakeCommitter:
+    def __init__(self, fail: bool = False) -> None:
+        self.calls = 0
+        self.fail = fail
+        self.release = asyncio.Event()
+        self.log = logging.getLogger("test")
+
+    async def commit(self) -> bool:
+        self.calls += 1
+        await self.release.wait()
+        if self.fail:
+            raise RuntimeError("broker went away")
+        return True
+
+
+async def test_commits_run_beside_the_drain_one_at_a_time() -> None:
+    consumer = FakeCommitter()
+    running: set[asyncio.Future[Any]] = set()
+    _commit_in_background(cast(Any, consumer), running)
+    _commit_in_background(cast(Any, consumer), running)  # one is still going: not another
+    await asyncio.sleep(0)
+    assert consumer.calls == 1 and len(running) == 1
+    consumer.release.set()
+    await asyncio.gather(*running)
+    await asyncio.sleep(0)
+    assert not running
+    _commit_in_background(cast(Any, consumer), running)
+    await asyncio.gather(*running)
+    assert consumer.calls == 2
+
+
+async def test_a_failed_commit_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    consumer = FakeCommitter(fail=True)
+    consumer.release.set()
+    running: set[asyncio.Future[Any]] = set()
+    _commit_in_background(cast(Any, consumer), running)
+    await asyncio.gather(*running, return_exceptions=True)
+    await asyncio.sleep(0)
+    assert not running
+    assert "commit failed" in caplog.text
