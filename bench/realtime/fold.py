@@ -1,6 +1,6 @@
 """Fold throughput and memory per agent (run by bench/realtime/run.py, one mode per process).
 
-- ``BENCH_RT_MODE=rate`` (default): ``BENCH_RT_ROUNDS`` (8) rounds against one running
+- ``BENCH_RT_MODE=rate`` (default): ``BENCH_RT_ROUNDS`` (9) rounds against one running
   realtime Engine (the service's Faust app, its table and changelog, the full-view reader and
   the change sink, on this loop). Each round produces ``BENCH_RT_EVENTS`` (30,000) events of
   new agents to a fresh prefixed ``agent-events`` topic while the Engine is paused; the
@@ -54,7 +54,7 @@ from _util import drop_topics
 
 AGENTS = int(os.environ.get("BENCH_RT_AGENTS", "100000"))
 EVENTS = int(os.environ.get("BENCH_RT_EVENTS", "30000"))
-ROUNDS = int(os.environ.get("BENCH_RT_ROUNDS", "8"))
+ROUNDS = int(os.environ.get("BENCH_RT_ROUNDS", "9"))
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 
 

@@ -4,7 +4,7 @@ Runs ``fold.py`` (in-process Engine against the broker in ``KAFKA_BOOTSTRAP_SERV
 127.0.0.1:9092) and ``latency.py`` (the real service process plus a WebSocket client), each in
 its own process, and prints the JSON lines of bench/run.py's contract. Knobs:
 ``BENCH_RT_EVENTS`` (fold-rate events a round, default 30,000), ``BENCH_RT_ROUNDS`` (fold-rate
-rounds, default 8; the median ratio is reported), ``BENCH_RT_AGENTS`` (memory: agents,
+rounds, default 9; the median ratio is reported), ``BENCH_RT_AGENTS`` (memory: agents,
 default 100,000),
 ``BENCH_RT_RATE`` (latency: events/s, default 2,000), ``BENCH_RT_SECONDS``.
 """
@@ -46,11 +46,15 @@ def main() -> None:
     rounds = run("fold.py")["rounds"]
     extras = run("fold.py", BENCH_RT_MODE="extras")
     memory = run("fold.py", BENCH_RT_MODE="memory")
-    # The median round by its ratio: each round's fold against the baseline run around it.
+    # The median of the rounds' ratios (each round's fold against the baseline run around
+    # it); the figures shown beside it are the median fold and baseline rates.
     rounds.sort(key=lambda r: r["fold_rate"] / r["raw_rate"])
-    fold = rounds[len(rounds) // 2]
     ratios = [round(r["fold_rate"] / r["raw_rate"], 3) for r in rounds]
-    ratio = fold["fold_rate"] / fold["raw_rate"]
+    ratio = statistics.median(r["fold_rate"] / r["raw_rate"] for r in rounds)
+    fold = {
+        key: statistics.median(r[key] for r in rounds)
+        for key in ("fold_rate", "raw_rate", "fold_cpu_rate", "raw_cpu_rate")
+    }
     print(f"realtime fold / raw per round: {ratios}", file=sys.stderr)
     row(
         "fold events/s",
