@@ -2,15 +2,15 @@
 
 - ``BENCH_RT_MODE=rate`` (default): ``BENCH_RT_ROUNDS`` (9) rounds against one running
   realtime Engine (the service's Faust app, its table and changelog, the full-view reader and
-  the change sink, on this loop). Each round produces ``BENCH_RT_EVENTS`` (30,000) events of
-  new agents to a fresh prefixed ``agent-events`` topic while the Engine is paused; the
-  baseline reads them, a bare aiokafka consumer (``getmany``) that decodes and validates every
-  record exactly as the fold does (``AgentEvent.model_validate_json``) but keeps no state,
-  writes nothing and has no offsets to commit; the Engine is resumed and folds them; the
-  baseline reads them again. Each fold is compared with the mean of the two baseline runs
+  the change sink, on this loop) and the run's fresh prefixed ``agent-events`` topic. Each
+  round produces ``BENCH_RT_EVENTS`` (30,000) events of new agents while the Engine is paused;
+  the baseline reads them, a bare aiokafka consumer (``getmany``) that decodes and validates
+  every record exactly as the fold does (``AgentEvent.model_validate_json``) but keeps no
+  state, writes nothing and has no offsets to commit; the Engine is resumed and folds them;
+  the baseline reads them again. Each fold is compared with the mean of the two baseline runs
   around it, all within seconds: this shared machine's CPU speed drifts by tens of percent
   within a minute (the same consumer measured 49k and 107k events/s in one process), and
-  paired, interleaved rounds cancel that. run.py reports the median round.
+  paired, interleaved rounds cancel that. run.py reports the median of the rounds' ratios.
 - ``BENCH_RT_MODE=extras``: information only, in a process of its own so nothing it leaves
   behind slows a fold: the same consumer without even decoding (the wire ceiling), and a
   Faust agent that does nothing with each event (the framework's own per-event ceiling).
