@@ -109,10 +109,14 @@ def newer(event_ts: float, event_id: str, rec: AgentRecord) -> bool:
     return (event_ts, event_id) > (rec.ts, rec.event_id)
 
 
-def fold_event(rec: AgentRecord | None, event: AgentEvent) -> AgentRecord | None:
+def fold_event(
+    rec: AgentRecord | None, event: AgentEvent, unscheduled: bool = False
+) -> AgentRecord | None:
     """The record after ``event``, or ``None`` when the event changes nothing.
 
-    Adherence fields are carried over untouched; the caller re-evaluates them.
+    Adherence fields are carried over untouched for the caller to re-evaluate, unless the
+    caller knows the agent has no shifts (``unscheduled``): then they are already final,
+    unscheduled whatever the state (``adherence.evaluate``'s answer without shifts).
     """
     ts = event.timestamp.timestamp()
     state = STATES[event.state]  # a StrEnum member hashes as its value
@@ -131,18 +135,11 @@ def fold_event(rec: AgentRecord | None, event: AgentEvent) -> AgentRecord | None
         return None
     # ACDs often omit the queue on non-call events; the agent stays in its last known queue.
     queue = rec.queue if queue is None else intern(queue)
+    if unscheduled:
+        adherence, activity, mismatch = _UNSCHEDULED, None, None
+    else:
+        adherence, activity, mismatch = rec.adherence, rec.activity, rec.mismatch
     return _new(
         AgentRecord,
-        (
-            state,
-            ts,
-            ts,
-            event.event_id,
-            queue,
-            reason,
-            rec.adherence,
-            rec.activity,
-            rec.mismatch,
-            rec.seq + 1,
-        ),
+        (state, ts, ts, event.event_id, queue, reason, adherence, activity, mismatch, rec.seq + 1),
     )

@@ -48,7 +48,7 @@ from opticall_common import topics
 from opticall_common.events import AgentEvent, DeadLetter, ScheduleChange
 from opticall_common.kafka import EventPublisher, encode
 from opticall_common.metrics import DLQ_RECORDS, EVENTS_CONSUMED
-from opticall_realtime.adherence import UNSCHEDULED, Schedule, Shift, apply_change, evaluate
+from opticall_realtime.adherence import Schedule, Shift, apply_change, evaluate
 from opticall_realtime.changelog import ChangelogWriter
 from opticall_realtime.config import Settings
 from opticall_realtime.faust_app import App, DecodingTable
@@ -177,7 +177,9 @@ class Engine:
         still lets a restarted instance recover the exact state.
         """
         data = self.states.data.data  # the in-memory store's dict (``Mapping.get`` raised per miss)
+        schedules = self.schedules.data.data
         validate = AgentEvent.model_validate_json
+        settle, record_change = self._settle, self.sink.record
         latest: dict[str, AgentRecord] = {}
         offsets: list[int] = []
         now = time.time()
@@ -191,9 +193,17 @@ class Engine:
             agent_id = ev.agent_id
             old = latest.get(agent_id) or data.get(agent_id)
             try:
-                new = fold_event(old, ev)
-                if new is not None:
-                    new = self._settle(agent_id, old, new, now)
+                if schedules.get(agent_id):
+                    new = fold_event(old, ev)
+                    if new is not None:
+                        new = settle(agent_id, old, new, now)
+                else:
+                    # No shifts: the fold's hot path. ``fold_event`` judges the record itself
+                    # (unscheduled, nothing to time), and a folded event always changes it.
+                    new = fold_event(old, ev, unscheduled=True)
+                    if new is not None:
+                        since = new.since if new.since < now else now
+                        record_change(agent_id, old, new, since, since)
             except Exception as exc:  # a bug must not stop the consumer nor lose the record
                 log.exception("could not fold %s@%s:%s", record.topic, tp.partition, record.offset)
                 self._dead_letter_later(tp, record, f"fold failed: {exc!r}")
@@ -206,14 +216,12 @@ class Engine:
         self._consumed.inc(len(offsets))
         self.folded += folded
         self.duplicates += len(offsets) - folded
-        view = self.view
-        writes = []
-        for agent_id, rec in latest.items():
-            data[agent_id] = rec
-            view.put(agent_id, rec)
-            writes.append((agent_id, rec))
+        data.update(latest)
+        self.view.put_many(latest)
         consumer = self.app.consumer
-        self.writer.put_many(tp.partition, writes, lambda: ack_offsets(consumer, tp, offsets))
+        self.writer.put_many(
+            tp.partition, list(latest.items()), lambda: ack_offsets(consumer, tp, offsets)
+        )
 
     def _dead_letter_later(self, tp: TP, record: ConsumerRecord[bytes, bytes], error: str) -> None:
         """Dead-letter off the fold's path; the record is acked once the letter is sent."""
@@ -272,17 +280,11 @@ class Engine:
 
         ``None`` when nothing changed (a timer or a schedule change with no effect).
         """
-        schedule = self.schedules.data.data.get(agent_id)
-        if schedule:
-            verdict = evaluate(new, schedule, now, self.settings.grace_for)
-            rec, at, began = verdict.record, verdict.at, verdict.began
-            if verdict.due is not None:
-                self.timer.arm(agent_id, verdict.due)
-        else:
-            # ``evaluate`` without shifts, inlined: unscheduled whatever the state, nothing to
-            # time. The common case for agents WFM does not schedule, and the fold's hot path.
-            rec = new.judged(UNSCHEDULED, None, None)
-            at = began = rec.since
+        schedule = self.schedules.data.data.get(agent_id) or ()
+        verdict = evaluate(new, schedule, now, self.settings.grace_for)
+        rec, at, began = verdict.record, verdict.at, verdict.began
+        if verdict.due is not None:
+            self.timer.arm(agent_id, verdict.due)
         if old is not None:
             if rec == old:
                 return None

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Mapping
 
 import orjson
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -34,14 +35,20 @@ class AgentView:
         self.records: dict[str, AgentRecord] = {}
         self.hub = hub
 
-    def put(self, agent_id: str, rec: AgentRecord) -> bool:
-        current = self.records.get(agent_id)
-        if current is not None and current.seq >= rec.seq:
-            return False
-        self.records[agent_id] = rec
-        if self.hub.clients:  # checked here: the fold calls this once per changed agent
-            self.hub.publish(agent_id, rec)
-        return True
+    def put(self, agent_id: str, rec: AgentRecord) -> None:
+        self.put_many({agent_id: rec})
+
+    def put_many(self, changed: Mapping[str, AgentRecord]) -> None:
+        """Apply records newer (by ``seq``) than the view's, and push them to WebSockets."""
+        records = self.records
+        get = records.get
+        publish = self.hub.publish if self.hub.clients else None  # the fold's usual case: none
+        for agent_id, rec in changed.items():
+            current = get(agent_id)
+            if current is None or current.seq < rec.seq:
+                records[agent_id] = rec
+                if publish is not None:
+                    publish(agent_id, rec)
 
     def get(self, agent_id: str) -> AgentRecord | None:
         return self.records.get(agent_id)
