@@ -27,6 +27,9 @@ from opticall_realtime.record import WORKING_STATES, AgentRecord
 
 ACTIVITIES = {a: sys.intern(a) for a in ("work", "break", "lunch", "meeting", "training")}
 IN, OUT, UNSCHEDULED = sys.intern("in"), sys.intern("out"), sys.intern("unscheduled")
+# ``tuple.__new__`` builds the NamedTuples below from their fields in order, without their
+# Python-level ``__new__``, which cost more than the tuple itself on the fold's hot path.
+_new = tuple.__new__
 
 
 class Shift(NamedTuple):
@@ -97,18 +100,21 @@ def segment_at(shifts: Schedule, t: float) -> Segment:
     """The scheduled activity at ``t`` and the stretch of time it holds unchanged."""
     for shift in shifts:
         if shift.start <= t < shift.end:
-            start, end = shift.start, shift.end
+            lo, hi = shift.start, shift.end
+            start, end = lo, hi
+            # (Conditional expressions, not max/min: this runs for every event of an agent with
+            # shifts, and the builtins' calls cost more than the comparisons.)
             for kind, s, e in shift.activities:
                 if s <= t < e:
-                    return Segment(kind, max(s, shift.start), min(e, shift.end))
+                    return _new(Segment, (kind, s if s > lo else lo, e if e < hi else hi))
                 if e <= t:
-                    start = max(start, e)
+                    start = e if e > start else start
                 elif s > t:
-                    end = min(end, s)
-            return Segment(shift.activity, start, end)
+                    end = s if s < end else end
+            return _new(Segment, (shift.activity, start, end))
     before = [s.end for s in shifts if s.end <= t]
     after = [s.start for s in shifts if s.start > t]
-    return Segment(None, max(before, default=0.0), min(after, default=None))
+    return _new(Segment, (None, max(before, default=0.0), min(after, default=None)))
 
 
 def expected(activity: str | None, state: str) -> str:
@@ -131,19 +137,21 @@ def evaluate(
 ) -> Verdict:
     if not shifts:
         out = rec.judged(UNSCHEDULED, None, None)
-        return Verdict(out, rec.since, rec.since, None)
+        return _new(Verdict, (out, rec.since, rec.since, None))
     seg = segment_at(shifts, now)
     raw = expected(seg.activity, rec.state)
-    began = max(rec.since, seg.start)
+    since, seg_start = rec.since, seg.start
+    began = since if since > seg_start else seg_start
     if raw != OUT:
         out = rec.judged(raw, seg.activity, None)
-        return Verdict(out, began, began, seg.end)
-    start = max(seg.start, rec.mismatch if rec.mismatch is not None else rec.since)
+        return _new(Verdict, (out, began, began, seg.end))
+    mismatch = rec.mismatch if rec.mismatch is not None else since
+    start = mismatch if mismatch > seg_start else seg_start
     deadline = start + grace_for(seg.activity)
     if rec.adherence == OUT or now >= deadline:
         out = rec.judged(OUT, seg.activity, start)
-        return Verdict(out, min(deadline, now), began, seg.end)
+        return _new(Verdict, (out, deadline if deadline < now else now, began, seg.end))
     # Within grace: still in, and a timer at the deadline turns it out if nothing changes.
     out = rec.judged(IN, seg.activity, start)
-    due = deadline if seg.end is None else min(deadline, seg.end)
-    return Verdict(out, began, began, due)
+    due = deadline if seg.end is None or deadline < seg.end else seg.end
+    return _new(Verdict, (out, began, began, due))

@@ -193,10 +193,11 @@ class Engine:
             agent_id = ev.agent_id
             old = latest.get(agent_id) or data.get(agent_id)
             try:
-                if schedules.get(agent_id):
+                schedule = schedules.get(agent_id)
+                if schedule:
                     new = fold_event(old, ev)
                     if new is not None:
-                        new = settle(agent_id, old, new, now)
+                        new = settle(agent_id, old, new, now, schedule)
                 else:
                     # No shifts: the fold's hot path. ``fold_event`` judges the record itself
                     # (unscheduled, nothing to time), and a folded event always changes it.
@@ -268,29 +269,33 @@ class Engine:
             self._commit(agent_id, rec, rec, now)
 
     def _commit(self, agent_id: str, old: AgentRecord | None, new: AgentRecord, now: float) -> None:
-        rec = self._settle(agent_id, old, new, now)
+        schedule = self.schedules.data.data.get(agent_id) or ()
+        rec = self._settle(agent_id, old, new, now, schedule)
         if rec is not None:
             self.states[agent_id] = rec  # the table writes its changelog record
             self.view.put(agent_id, rec)
 
     def _settle(
-        self, agent_id: str, old: AgentRecord | None, new: AgentRecord, now: float
+        self,
+        agent_id: str,
+        old: AgentRecord | None,
+        new: AgentRecord,
+        now: float,
+        schedule: Schedule,
     ) -> AgentRecord | None:
         """``new`` with adherence brought up to date and its side effects queued.
 
         ``None`` when nothing changed (a timer or a schedule change with no effect).
         """
-        schedule = self.schedules.data.data.get(agent_id) or ()
-        verdict = evaluate(new, schedule, now, self.settings.grace_for)
-        rec, at, began = verdict.record, verdict.at, verdict.began
-        if verdict.due is not None:
-            self.timer.arm(agent_id, verdict.due)
+        rec, at, began, due = evaluate(new, schedule, now, self.settings.grace_for)
+        if due is not None:
+            self.timer.arm(agent_id, due)
         if old is not None:
             if rec == old:
                 return None
             if rec.seq == old.seq:
                 rec = rec._replace(seq=old.seq + 1)
-        self.sink.record(agent_id, old, rec, min(at, now), min(began, now))
+        self.sink.record(agent_id, old, rec, at if at < now else now, began if began < now else now)
         return rec
 
     async def _dead_letter(self, msg: Any, logical: str, error: str) -> None:
