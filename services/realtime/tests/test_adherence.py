@@ -94,3 +94,37 @@ def test_deleted_shift_and_stale_update() -> None:
         shift=ShiftSnapshot(id="s1", agent_id="a", start=T0, end=T0 + timedelta(hours=1)),
     )
     assert apply_change(shifts, gone, T0.timestamp(), 24 * H) == ()
+
+
+def test_segments_kept_between_boundaries_answer_as_segment_at() -> None:
+    # Random schedules, overlapping activities included, asked at random times in any order,
+    # and replaced now and then: the kept segment must always be segment_at's.
+    import random
+
+    from opticall_realtime.adherence import Segments, Shift
+
+    rng = random.Random(11)
+    kinds = ["work", "break", "lunch", "meeting"]
+    segments = Segments()
+
+    def random_schedule() -> Schedule:
+        shifts = []
+        for k in range(rng.randint(1, 3)):
+            start = rng.uniform(0, 100)
+            end = start + rng.uniform(1, 50)
+            acts = []
+            for _ in range(rng.randint(0, 3)):
+                s = rng.uniform(start - 5, end)
+                acts.append((rng.choice(kinds), s, s + rng.uniform(0.5, 20)))
+            shifts.append(Shift(f"s{k}", start, end, "work", 0.0, tuple(sorted(acts))))
+        return tuple(sorted(shifts, key=lambda s: s.start))
+
+    schedules = {a: random_schedule() for a in "abc"}
+    for _ in range(20_000):
+        agent = rng.choice("abc")
+        if rng.random() < 0.01:
+            schedules[agent] = random_schedule()
+        edges = [x for sh in schedules[agent] for x in (sh.start, sh.end)]
+        edges += [x for sh in schedules[agent] for _, s, e in sh.activities for x in (s, e)]
+        t = rng.choice([rng.uniform(-10, 160), rng.choice(edges)])  # on a boundary, often
+        assert segments.at(agent, schedules[agent], t) == segment_at(schedules[agent], t)

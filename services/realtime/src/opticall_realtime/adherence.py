@@ -18,6 +18,7 @@ or a grace deadline), so the caller can set a timer.
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
@@ -27,9 +28,7 @@ from opticall_realtime.record import WORKING_STATES, AgentRecord
 
 ACTIVITIES = {a: sys.intern(a) for a in ("work", "break", "lunch", "meeting", "training")}
 IN, OUT, UNSCHEDULED = sys.intern("in"), sys.intern("out"), sys.intern("unscheduled")
-# ``tuple.__new__`` builds the NamedTuples below from their fields in order, without their
-# Python-level ``__new__``, which cost more than the tuple itself on the fold's hot path.
-_new = tuple.__new__
+_new = tuple.__new__  # builds Segment and Verdict without their Python-level __new__ (record.py)
 
 
 class Shift(NamedTuple):
@@ -117,6 +116,40 @@ def segment_at(shifts: Schedule, t: float) -> Segment:
     return _new(Segment, (None, max(before, default=0.0), min(after, default=None)))
 
 
+class Segments:
+    """Each agent's current segment, found again only once the clock leaves it.
+
+    ``segment_at`` walks the agent's shifts and activities; the fold would do so for every
+    event. Its answer only changes when ``t`` crosses a shift or activity boundary (it only
+    ever compares ``t`` with them), so it is kept with the stretch between the boundaries
+    around ``t`` and with the schedule it came from: a changed schedule is a new tuple, and
+    the reference kept here stops its id from being reused.
+    """
+
+    def __init__(self) -> None:
+        self._found: dict[str, tuple[Schedule, Segment, float, float]] = {}
+
+    def at(self, agent_id: str, shifts: Schedule, t: float) -> Segment:
+        found = self._found.get(agent_id)
+        if found is not None:
+            schedule, seg, lo, hi = found
+            if schedule is shifts and lo <= t < hi:
+                return seg
+        seg = segment_at(shifts, t)
+        lo, hi = -math.inf, math.inf
+        for shift in shifts:
+            for b in (shift.start, shift.end, *(x for _, s, e in shift.activities for x in (s, e))):
+                if b <= t:
+                    lo = b if b > lo else lo
+                elif b < hi:
+                    hi = b
+        self._found[agent_id] = (shifts, seg, lo, hi)
+        return seg
+
+    def clear(self) -> None:
+        self._found.clear()
+
+
 def expected(activity: str | None, state: str) -> str:
     if activity is None:
         return UNSCHEDULED if state == "logged_out" else OUT
@@ -133,12 +166,19 @@ class Verdict(NamedTuple):
 
 
 def evaluate(
-    rec: AgentRecord, shifts: Schedule, now: float, grace_for: Callable[[str | None], float]
+    rec: AgentRecord,
+    shifts: Schedule,
+    now: float,
+    grace_for: Callable[[str | None], float],
+    seg: Segment | None = None,
 ) -> Verdict:
+    """``rec`` judged against ``shifts`` at ``now``; ``seg`` is ``segment_at(shifts, now)``
+    when the caller already has it (``Segments``)."""
     if not shifts:
         out = rec.judged(UNSCHEDULED, None, None)
         return _new(Verdict, (out, rec.since, rec.since, None))
-    seg = segment_at(shifts, now)
+    if seg is None:
+        seg = segment_at(shifts, now)
     raw = expected(seg.activity, rec.state)
     since, seg_start = rec.since, seg.start
     began = since if since > seg_start else seg_start

@@ -40,6 +40,12 @@ def shared(value: str | None) -> str | None:
     return None if value is None else sys.intern(value)
 
 
+# ``_new`` (``tuple.__new__``) builds a record from its fields in order, without the
+# NamedTuple's Python-level ``__new__``: on the fold's hot path that call cost more than the
+# tuple itself (and ``_replace`` several times more).
+_new = tuple.__new__
+
+
 class AgentRecord(NamedTuple):
     state: str
     since: float  # epoch seconds the current state began
@@ -78,8 +84,9 @@ class AgentRecord(NamedTuple):
         if adherence == self.adherence and activity == self.activity and mismatch == self.mismatch:
             return self
         state, since, ts, event_id, queue, reason, _, _, _, seq = self
-        return AgentRecord(
-            state, since, ts, event_id, queue, reason, adherence, activity, mismatch, seq
+        return _new(
+            AgentRecord,
+            (state, since, ts, event_id, queue, reason, adherence, activity, mismatch, seq),
         )
 
     def to_api(self, agent_id: str) -> dict[str, Any]:
@@ -96,17 +103,12 @@ class AgentRecord(NamedTuple):
         }
 
 
-_new = tuple.__new__
 _UNSCHEDULED = _ADHERENCE["unscheduled"]
 intern = sys.intern
 
 
 def iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
-
-
-def newer(event_ts: float, event_id: str, rec: AgentRecord) -> bool:
-    return (event_ts, event_id) > (rec.ts, rec.event_id)
 
 
 def fold_event(
@@ -123,15 +125,12 @@ def fold_event(
     queue, reason = event.queue, event.reason
     if reason is not None:
         reason = intern(reason)
-    # ``_new`` (``tuple.__new__``) builds the record from its fields in order, without the
-    # NamedTuple's Python-level ``__new__``: on the fold's hot path that call cost more than
-    # the tuple itself (and ``_replace`` several times more).
     if rec is None:
         queue = None if queue is None else intern(queue)
         return _new(
             AgentRecord, (state, ts, ts, event.event_id, queue, reason, _UNSCHEDULED, None, None, 1)
         )
-    if not newer(ts, event.event_id, rec):
+    if (ts, event.event_id) <= (rec.ts, rec.event_id):  # not newer: see the ordering rule
         return None
     # ACDs often omit the queue on non-call events; the agent stays in its last known queue.
     queue = rec.queue if queue is None else intern(queue)

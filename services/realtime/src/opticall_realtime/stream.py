@@ -48,7 +48,7 @@ from opticall_common import topics
 from opticall_common.events import AgentEvent, DeadLetter, ScheduleChange
 from opticall_common.kafka import EventPublisher, encode
 from opticall_common.metrics import DLQ_RECORDS, EVENTS_CONSUMED
-from opticall_realtime.adherence import Schedule, Shift, apply_change, evaluate
+from opticall_realtime.adherence import Schedule, Segments, Shift, apply_change, evaluate
 from opticall_realtime.changelog import ChangelogWriter
 from opticall_realtime.config import Settings
 from opticall_realtime.faust_app import App, DecodingTable
@@ -137,6 +137,7 @@ class Engine:
         self._consumed = EVENTS_CONSUMED.labels(topic=topics.AGENT_EVENTS)
         self._letters: set[asyncio.Task[None]] = set()
         self.timer = DueTimer(self._on_due)
+        self.segments = Segments()
         self._timer: asyncio.Task[None] | None = None
         self.folded = 0
         self.duplicates = 0
@@ -287,7 +288,8 @@ class Engine:
 
         ``None`` when nothing changed (a timer or a schedule change with no effect).
         """
-        rec, at, began, due = evaluate(new, schedule, now, self.settings.grace_for)
+        seg = self.segments.at(agent_id, schedule, now) if schedule else None
+        rec, at, began, due = evaluate(new, schedule, now, self.settings.grace_for, seg)
         if due is not None:
             self.timer.arm(agent_id, due)
         if old is not None:
@@ -324,6 +326,7 @@ class Engine:
             self.on_ownership(owned)
 
     def _on_revoked(self, sender: Any, *args: Any, signal: Any = None, **_: Any) -> None:
+        self.segments.clear()  # only a memory matter: a schedule reloaded is a new tuple
         # Until the next assignment, nothing is ours: read every partition.
         if self.on_ownership is not None:
             self.on_ownership(set())
