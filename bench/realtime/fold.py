@@ -11,6 +11,11 @@
   around it, all within seconds: this shared machine's CPU speed drifts by tens of percent
   within a minute (the same consumer measured 49k and 107k events/s in one process), and
   paired, interleaved rounds cancel that. run.py reports the median of the rounds' ratios.
+- ``BENCH_RT_MODE=scheduled``: the same rounds, but with the same ``BENCH_RT_EVENTS`` agents
+  every round, each already known and on a shift (half of them on a break now), their states
+  rotating from round to round, so every event is judged against a schedule. Rate mode's
+  agents have no shifts (adherence is trivially "unscheduled") and are new every round (the
+  worst case for the table's and the view's growth).
 - ``BENCH_RT_MODE=extras``: information only, in a process of its own so nothing it leaves
   behind slows a fold: the same consumer without even decoding (the wire ceiling), and a
   Faust agent that does nothing with each event (the framework's own per-event ceiling).
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import json
 import os
@@ -33,7 +39,7 @@ import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -41,7 +47,7 @@ from faust.contrib.asgi import faust_app_running
 from faust.types import TP
 
 from opticall_common import topics
-from opticall_common.events import AgentEvent
+from opticall_common.events import AgentEvent, ScheduleChange, ShiftActivity, ShiftSnapshot
 from opticall_realtime.config import Settings
 from opticall_realtime.hub import Hub
 from opticall_realtime.main import prepare_topics, tune_gc
@@ -63,20 +69,46 @@ def rss_bytes() -> int:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
-async def produce(topic: str, n: int, start: int = 0) -> None:
+async def produce(topic: str, n: int, start: int = 0, name: str = "agent", turn: int = 0) -> None:
+    await send_all(topic, make_events(n, start, name, turn))
+
+
+async def send_all(topic: str, events: Sequence[AgentEvent | ScheduleChange]) -> None:
     producer = AIOKafkaProducer(
         bootstrap_servers=BOOTSTRAP, linger_ms=20, max_batch_size=512 * 1024, acks=1
     )
     await producer.start()
     try:
         futures = []
-        for ev in make_events(n, start):
+        for ev in events:
             futures.append(
                 await producer.send(topic, ev.model_dump_json().encode(), key=ev.agent_id.encode())
             )
         await asyncio.gather(*futures)
     finally:
         await producer.stop()
+
+
+def make_shifts(n: int, name: str) -> list[ScheduleChange]:
+    """A shift now for each of ``n`` agents; every other one is on a break right now."""
+    now = datetime.now(UTC)
+    changes = []
+    for i in range(n):
+        start, end = now - timedelta(hours=2), now + timedelta(hours=6)
+        pause = now - timedelta(minutes=5) if i % 2 else now + timedelta(hours=2)
+        shift = ShiftSnapshot(
+            id=f"shift-{i}",
+            agent_id=f"{name}-{i:06d}",
+            start=start,
+            end=end,
+            activities=[
+                ShiftActivity(kind="break", start=pause, end=pause + timedelta(minutes=15))
+            ],
+        )
+        changes.append(
+            ScheduleChange(op="created", shift_id=shift.id, agent_id=shift.agent_id, shift=shift)
+        )
+    return changes
 
 
 async def produce_elsewhere(topic: str, n: int, start: int) -> None:
@@ -166,14 +198,15 @@ async def bare_faust_rate(topic: str, partitions: int, n: int, prefix: str) -> f
     return (count[0] - 1) / (marks["last"] - marks["first"])
 
 
-def make_events(n: int, start: int) -> list[AgentEvent]:
+def make_events(n: int, start: int, name: str = "agent", turn: int = 0) -> list[AgentEvent]:
+    """``n`` events of agents ``name-<start>`` on, stamped now; ``turn`` rotates their states."""
     now = datetime.now(UTC)
     states = ["available", "on_call", "after_call_work", "break", "not_ready"]
     return [
         AgentEvent(
             event_id=uuid.uuid4().hex,
-            agent_id=f"agent-{i:06d}",
-            state=states[i % len(states)],
+            agent_id=f"{name}-{i:06d}",
+            state=states[(i + turn) % len(states)],
             timestamp=now,
             queue=f"q{i % 20}",
             source="bench",
@@ -228,13 +261,17 @@ async def end_offsets(topic: str, partitions: int) -> dict[int, int]:
         await consumer.stop()
 
 
-async def rate_main(prefix: str) -> None:
+async def rate_main(prefix: str, scheduled: bool = False) -> None:
     """``ROUNDS`` chunks of ``EVENTS`` new agents' events, each read by the baseline, folded
     by the running Engine, and read by the baseline again, the three within seconds.
 
     The Engine's consumer is paused (Faust's ``pause_partitions``) while a chunk is produced
     and the baseline reads it, then resumed; its clock runs from its first folded batch of the
     chunk to its last, as the baseline's runs from its first records to its last.
+
+    ``scheduled``: the same ``EVENTS`` agents every round instead, each with a shift (half of
+    them on a break now) and already known from an unmeasured first chunk, their states
+    rotating from round to round: every event is judged against a schedule.
     """
     settings = bench_settings(prefix)
     await prepare_topics(settings)
@@ -259,10 +296,15 @@ async def rate_main(prefix: str) -> None:
         deadline = time.monotonic() + 120
         while not tps <= consumer.assignment() and time.monotonic() < deadline:
             await asyncio.sleep(0.1)
+        if scheduled:
+            await know_scheduled_agents(engine, prefix)
         for k in range(ROUNDS):
             consumer.pause_partitions(tps)
             start = await end_offsets(topic, settings.partitions)
-            await produce(topic, EVENTS, start=k * EVENTS)
+            if scheduled:
+                await produce(topic, EVENTS, name="sched", turn=k + 1)
+            else:
+                await produce(topic, EVENTS, start=k * EVENTS)
             before, before_cpu = await raw_rate(topic, settings.partitions, EVENTS, start=start)
             marks.clear()
             done = engine.folded + engine.duplicates + EVENTS
@@ -290,6 +332,22 @@ async def rate_main(prefix: str) -> None:
                 }
             )
     print(json.dumps({"events": EVENTS, "rounds": rounds}))
+
+
+async def know_scheduled_agents(engine: Engine, prefix: str) -> None:
+    """Give ``EVENTS`` agents a shift each, then fold one event of each (not measured)."""
+    schedules = engine.schedules.data.data
+    await send_all(topics.topic(topics.SCHEDULE_CHANGES, prefix), make_shifts(EVENTS, "sched"))
+    deadline = time.monotonic() + 300
+    while len(schedules) < EVENTS and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    done = engine.folded + engine.duplicates + EVENTS
+    await produce(topics.topic(topics.AGENT_EVENTS, prefix), EVENTS, name="sched")
+    while (
+        engine.folded + engine.duplicates < done or engine.writer.queued
+    ) and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    print(f"{len(schedules)} agents with shifts known", file=sys.stderr)
 
 
 async def extras_main(prefix: str) -> None:
@@ -359,7 +417,12 @@ if __name__ == "__main__":
         asyncio.run(produce(sys.argv[2], int(sys.argv[3]), int(sys.argv[4])))
     else:
         mode = os.environ.get("BENCH_RT_MODE", "rate")
-        modes = {"rate": rate_main, "extras": extras_main, "memory": memory_main}
+        modes = {
+            "rate": rate_main,
+            "scheduled": functools.partial(rate_main, scheduled=True),
+            "extras": extras_main,
+            "memory": memory_main,
+        }
         prefix = f"bench{mode}{uuid.uuid4().hex[:8]}."
         try:
             asyncio.run(modes[mode](prefix))
