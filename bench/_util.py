@@ -10,10 +10,14 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 from opticall_common import testing
+from opticall_common.revocations import REVOCATIONS_PATH
 
 
 def free_port() -> int:
@@ -21,6 +25,29 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def serve_auth(jwks: dict[str, Any]) -> ThreadingHTTPServer:
+    """Auth's documents that services poll, on a free port: the JWKS at any path, and an empty
+    revocation list at ``/.well-known/revocations`` (a JWKS there fails the services' poll)."""
+    keys = json.dumps(jwks).encode()
+    revocations = json.dumps({"revocations": []}).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = revocations if self.path == REVOCATIONS_PATH else keys
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
 
 
 def wait_ready(url: str, timeout: float = 60, interval: float = 0.2) -> None:

@@ -14,6 +14,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from opticall_common.revocations import REVOCATIONS_PATH
+
 app = FastAPI()
 AGENTS = [
     {"agent_id": f"a-{i}", "name": f"Agent {i}", "queues": ["sales"], "timezone": "UTC"}
@@ -39,3 +41,8 @@ async def healthz() -> dict[str, str]:
 @app.get("/.well-known/jwks.json")
 async def jwks() -> dict[str, Any]:
     return dict(json.loads(os.environ["BENCH_JWKS"]))
+
+
+@app.get(REVOCATIONS_PATH)
+async def revocations() -> dict[str, Any]:
+    return {"revocations": []}  # the gateway polls auth's list; nobody is revoked here

@@ -12,16 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 import uuid
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import orjson
@@ -32,7 +29,7 @@ from opticall_common.events import AgentEvent
 from opticall_common.testing import TokenFactory
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for the shared helpers
-from _util import drop_topics
+from _util import drop_topics, free_port, serve_auth
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
@@ -40,28 +37,6 @@ RATE = float(os.environ.get("BENCH_RT_RATE", "2000"))
 SECONDS = float(os.environ.get("BENCH_RT_SECONDS", "15"))
 WARMUP = 3.0
 STATES = ["available", "on_call", "after_call_work", "break", "not_ready"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def serve_jwks(jwks: bytes) -> tuple[ThreadingHTTPServer, int]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(jwks)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, server.server_address[1]
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 180) -> None:
@@ -146,7 +121,8 @@ async def measure(port: int, token: str, prefix: str) -> list[float]:
 
 def main() -> None:
     tf = TokenFactory()
-    server, jwks_port = serve_jwks(json.dumps(tf.jwks()).encode())
+    server = serve_auth(tf.jwks())
+    jwks_port = server.server_address[1]
     port = free_port()
     prefix = f"benchlat{uuid.uuid4().hex[:6]}."
     env = {

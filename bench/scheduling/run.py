@@ -14,18 +14,15 @@ Needs ``DATABASE_URL`` (PostgreSQL; ``make bench`` sets it) and Kafka at
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import random
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +38,7 @@ from opticall_scheduling.shifts.service import shifts_query
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/, for the shared helpers
 import _util
-from _util import drop_topics, free_port, stop, wait_ready
+from _util import drop_topics, free_port, serve_auth, stop, wait_ready
 
 POSTS = int(os.environ.get("BENCH_SCHEDULING_POSTS", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_SCHEDULING_CONCURRENCY", "16"))
@@ -54,25 +51,6 @@ DAY0 = datetime(2027, 1, 1, tzinfo=UTC)
 
 def log(*args: object) -> None:
     print(*args, file=sys.stderr, flush=True)
-
-
-def serve_jwks(jwks: dict[str, Any]) -> ThreadingHTTPServer:
-    body = json.dumps(jwks).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            self.send_response(200)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def shift_rows(count: int, agents: int, first_day: int = 0) -> list[dict[str, Any]]:
@@ -223,7 +201,7 @@ def main() -> int:
     }
     factory = TokenFactory()
     token = factory.token(sub="bench", roles=("admin",), ttl=3600)
-    jwks = serve_jwks(factory.jwks())
+    jwks = serve_auth(factory.jwks())
     port = free_port()
     prefix = f"bench{run}."
     env = {
