@@ -100,3 +100,36 @@ async def test_a_failed_commit_is_logged_not_raised(caplog: pytest.LogCaptureFix
     await asyncio.sleep(0)
     assert not running
     assert "commit failed" in caplog.text
+
+
+def test_new_offset_commits_what_faust_would() -> None:
+    import random
+
+    from faust.transport.consumer import Consumer
+    from intervaltree import IntervalTree
+
+    from opticall_realtime.inline import new_offset
+
+    def consumer_with(acked: list[int], committed: int | None, gap: bool) -> Any:
+        consumer = FakeConsumer(committed)
+        consumer._acked[TP0] = list(acked)
+        consumer._acked_index[TP0] = set(acked)
+        consumer._gap = defaultdict(IntervalTree)  # type: ignore[attr-defined]
+        if gap:
+            consumer._gap[TP0].addi(acked[-1] + 1, acked[-1] + 3)  # type: ignore[attr-defined]
+        return consumer
+
+    rng = random.Random(7)
+    for _ in range(2000):
+        start = rng.randrange(100)
+        acked = [o for o in range(start, start + rng.randrange(1, 60)) if rng.random() < 0.9]
+        if not acked:
+            continue
+        rng.shuffle(acked)
+        committed = rng.choice([None, 0, start - 1, start - 2, start])
+        gap = rng.random() < 0.1
+        ours, faust = consumer_with(acked, committed, gap), consumer_with(acked, committed, gap)
+        assert new_offset(ours, TP0) == Consumer._new_offset(faust, TP0)
+        assert ours._acked[TP0] == faust._acked[TP0]
+        assert ours._acked_index[TP0] == faust._acked_index[TP0]
+    assert new_offset(cast(Any, consumer_with([], None, False)), TP0) is None

@@ -12,7 +12,7 @@ from faust.streams import current_event
 from faust.tables.table import Table
 
 from opticall_realtime.changelog import ChangelogWriter
-from opticall_realtime.inline import BatchHandler, drain_messages
+from opticall_realtime.inline import BatchHandler, drain_messages, new_offset
 
 
 class DecodingTable(Table[str, Any]):
@@ -60,7 +60,8 @@ class App(faust.App):
     - No default ``Monitor`` sensor: it keeps per-event timing statistics for Faust's web
       views (disabled here), three calls per event; nothing in this service reads it.
     - ``inline.drain_messages`` instead of Faust's drain loop: whole fetched batches of
-      ``agent-events`` go to ``Engine.fold_batch`` (see inline.py).
+      ``agent-events`` go to ``Engine.fold_batch`` (see inline.py); and ``inline.new_offset``
+      finds what a commit may commit without walking every acked offset in Python.
     - ``fetch_max_wait_ms``: Faust hardcodes 1,500 ms for its aiokafka consumer. Measured at a
       steady 1,000 events/s, deliveries then stalled for up to ~1.5 s at a time (p50 ~1 s from
       produce to fold); at 20 ms the fold sees events within tens of milliseconds.
@@ -75,6 +76,7 @@ class App(faust.App):
         self.sensors.remove(self.monitor)
         consumer = self.consumer
         consumer._drain_messages = types.MethodType(drain_messages, consumer)  # type: ignore[attr-defined]
+        consumer._new_offset = types.MethodType(new_offset, consumer)  # type: ignore[attr-defined]
         thread = consumer._thread  # type: ignore[attr-defined]
         create = thread._create_worker_consumer
         wait_ms = self.fetch_max_wait_ms

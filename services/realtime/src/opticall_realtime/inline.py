@@ -61,6 +61,41 @@ def ack_offsets(app_consumer: ConsumerT, tp: TP, offsets: Sequence[int]) -> None
         notify(consumer._waiting_for_ack)
 
 
+def new_offset(self: Consumer, tp: TP) -> int | None:
+    """``Consumer._new_offset`` finding the first run of consecutive acked offsets by bisection.
+
+    Faust walks every acked offset with ``itertools.groupby`` and a lambda (``consecutive_numbers``)
+    at each commit: about 1 us an event on the fold benchmark, 3% of the fold. Acked offsets
+    are unique (``_acked_index``) and sorted here, so ``acked[i] - i`` never decreases and
+    the run is the prefix where it equals ``acked[0]``. With gaps to fill in (compaction,
+    transaction markers) or anything unexpected, Faust's own method runs.
+    """
+    acked = self._acked[tp]
+    if not acked:
+        return None
+    index = self._acked_index[tp]
+    if self._gap[tp] or len(acked) != len(index):
+        return _faust_new_offset(self, tp)
+    acked.sort()
+    first = acked[0]
+    committed = self._committed_offset[tp]
+    if committed and first - committed > 1:
+        return None  # the next offset to commit is not acked yet (as Faust)
+    lo, hi = 1, len(acked)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if acked[mid] - mid == first:
+            lo = mid + 1
+        else:
+            hi = mid
+    index.difference_update(acked[:lo])
+    del acked[:lo]
+    return first + lo
+
+
+_faust_new_offset = Consumer._new_offset
+
+
 class _Rest:
     """Awaitable that finishes a coroutine whose first step already ran and yielded ``first``.
 
