@@ -80,18 +80,3 @@ def test_record_round_trips_through_the_changelog_json() -> None:
     assert AgentRecord.decode(orjson.loads(orjson.dumps(list(rec)))) == rec
     api = rec.to_api("a")
     assert api["since"] == "2026-11-25T09:00:00Z" and api["state"] == "lunch"
-
-
-def test_unscheduled_fold_is_evaluate_without_shifts() -> None:
-    # The fold's hot path judges agents without shifts inside ``fold_event``; it must give
-    # what folding and then ``adherence.evaluate`` with no shifts gives.
-    from opticall_realtime.adherence import evaluate
-
-    rec = AgentRecord("on_call", 5.0, 5.0, "e0", "sales", None, "out", "break", 3.0, 7)
-    for ev in stream(1, 4, seed=3):
-        folded = fold_event(rec, ev, unscheduled=True)
-        carried = fold_event(rec, ev)
-        assert folded is not None and carried is not None
-        assert folded == evaluate(carried, (), 1e12, lambda _: 60.0).record
-        assert folded.seq == rec.seq + 1
-    assert fold_event(None, ev, unscheduled=True) == fold_event(None, ev)

@@ -150,19 +150,48 @@ class Segments:
         self._found.clear()
 
 
-def expected(activity: str | None, state: str) -> str:
-    if activity is None:
-        return UNSCHEDULED if state == "logged_out" else OUT
-    if activity == "work":
-        return IN if state in WORKING_STATES else OUT
-    return IN if state == activity else OUT
-
-
 class Verdict(NamedTuple):
     record: AgentRecord  # with adherence, activity and mismatch brought up to date
     at: float  # when the current adherence took effect
     began: float  # when the current (state, scheduled activity) pair began
     due: float | None  # when to evaluate again if nothing else happens
+
+
+def judge(
+    state: str,
+    since: float,
+    adherence: str,
+    mismatch: float | None,
+    seg: Segment,
+    now: float,
+    grace_for: Callable[[str | None], float],
+) -> tuple[str, float | None, float, float, float | None]:
+    """An agent in ``state`` since ``since``, last judged ``adherence`` with its ``mismatch``
+    time, judged in segment ``seg`` at ``now``: ``(adherence, mismatch, at, began, due)``.
+
+    ``at``: when that adherence took effect; ``began``: when the (state, activity) pair began;
+    ``due``: when to judge again if nothing else happens. ``evaluate`` and the fold's loop
+    (``batch.py``) both judge with it.
+    """
+    activity, seg_start, seg_end = seg
+    # ``expected`` inline: this runs for every event of an agent with shifts.
+    if activity is None:
+        raw = UNSCHEDULED if state == "logged_out" else OUT
+    elif activity == "work":
+        raw = IN if state in WORKING_STATES else OUT
+    else:
+        raw = IN if state == activity else OUT
+    began = since if since > seg_start else seg_start
+    if raw != OUT:
+        return raw, None, began, began, seg_end
+    if mismatch is None:
+        mismatch = since
+    start = mismatch if mismatch > seg_start else seg_start
+    deadline = start + grace_for(activity)
+    if adherence == OUT or now >= deadline:
+        return OUT, start, deadline if deadline < now else now, began, seg_end
+    # Within grace: still in, and a timer at the deadline turns it out if nothing changes.
+    return IN, start, began, began, deadline if seg_end is None or deadline < seg_end else seg_end
 
 
 def evaluate(
@@ -179,19 +208,7 @@ def evaluate(
         return _new(Verdict, (out, rec.since, rec.since, None))
     if seg is None:
         seg = segment_at(shifts, now)
-    raw = expected(seg.activity, rec.state)
-    since, seg_start = rec.since, seg.start
-    began = since if since > seg_start else seg_start
-    if raw != OUT:
-        out = rec.judged(raw, seg.activity, None)
-        return _new(Verdict, (out, began, began, seg.end))
-    mismatch = rec.mismatch if rec.mismatch is not None else since
-    start = mismatch if mismatch > seg_start else seg_start
-    deadline = start + grace_for(seg.activity)
-    if rec.adherence == OUT or now >= deadline:
-        out = rec.judged(OUT, seg.activity, start)
-        return _new(Verdict, (out, deadline if deadline < now else now, began, seg.end))
-    # Within grace: still in, and a timer at the deadline turns it out if nothing changes.
-    out = rec.judged(IN, seg.activity, start)
-    due = deadline if seg.end is None or deadline < seg.end else seg.end
-    return _new(Verdict, (out, began, began, due))
+    adherence, mismatch, at, began, due = judge(
+        rec.state, rec.since, rec.adherence, rec.mismatch, seg, now, grace_for
+    )
+    return _new(Verdict, (rec.judged(adherence, seg.activity, mismatch), at, began, due))

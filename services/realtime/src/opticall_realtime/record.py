@@ -111,14 +111,11 @@ def iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
 
 
-def fold_event(
-    rec: AgentRecord | None, event: AgentEvent, unscheduled: bool = False
-) -> AgentRecord | None:
+def fold_event(rec: AgentRecord | None, event: AgentEvent) -> AgentRecord | None:
     """The record after ``event``, or ``None`` when the event changes nothing.
 
-    Adherence fields are carried over untouched for the caller to re-evaluate, unless the
-    caller knows the agent has no shifts (``unscheduled``): then they are already final,
-    unscheduled whatever the state (``adherence.evaluate``'s answer without shifts).
+    Adherence fields are carried over untouched for the caller to re-evaluate. (The
+    consumer's loop, ``batch.py``, folds and judges in one step; this serves single events.)
     """
     ts = event.timestamp.timestamp()
     state = STATES[event.state]  # a StrEnum member hashes as its value
@@ -134,11 +131,8 @@ def fold_event(
         return None
     # ACDs often omit the queue on non-call events; the agent stays in its last known queue.
     queue = rec.queue if queue is None else intern(queue)
-    if unscheduled:
-        adherence, activity, mismatch = _UNSCHEDULED, None, None
-    else:
-        adherence, activity, mismatch = rec.adherence, rec.activity, rec.mismatch
     return _new(
         AgentRecord,
-        (state, ts, ts, event.event_id, queue, reason, adherence, activity, mismatch, rec.seq + 1),
-    )
+        (state, ts, ts, event.event_id, queue, reason, rec.adherence, rec.activity, rec.mismatch,
+         rec.seq + 1),
+    )  # fmt: skip

@@ -22,7 +22,7 @@ Faust and FastAPI share one event loop: the app starts in the FastAPI lifespan
 
 Hot path: ``agent-events`` records are folded a fetched batch at a time, straight from
 Faust's consumer loop (no Faust message, event, conductor pass or agent task per record; see
-``inline.py``). Every event is folded and judged in order, but each agent's final record is
+``inline.py``), by one loop (``batch.py``). Every event is folded and judged in order, but each agent's final record is
 written to the table, the view, the WebSockets and the changelog once per batch, the
 changelog as aiokafka record batches (``changelog.py``). Offsets are acked once those writes
 are in the producer, so a commit never outruns the changelog. The low-rate
@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import tempfile
 import time
@@ -49,6 +50,7 @@ from opticall_common.events import AgentEvent, DeadLetter, ScheduleChange
 from opticall_common.kafka import EventPublisher, encode
 from opticall_common.metrics import DLQ_RECORDS, EVENTS_CONSUMED
 from opticall_realtime.adherence import Schedule, Segments, Shift, apply_change, evaluate
+from opticall_realtime.batch import fold_records
 from opticall_realtime.changelog import ChangelogWriter
 from opticall_realtime.config import Settings
 from opticall_realtime.faust_app import App, DecodingTable
@@ -177,48 +179,24 @@ class Engine:
         each agent's final record once per batch: one changelog record per agent and batch
         still lets a restarted instance recover the exact state.
         """
-        data = self.states.data.data  # the in-memory store's dict (``Mapping.get`` raised per miss)
-        schedules = self.schedules.data.data
-        validate = AgentEvent.model_validate_json
-        settle, record_change = self._settle, self.sink.record
-        latest: dict[str, AgentRecord] = {}
-        offsets: list[int] = []
-        now = time.time()
-        folded = 0
-        for record in records:
-            try:
-                ev = validate(record.value)  # a None value is refused too
-            except ValueError as exc:  # pydantic's ValidationError is a ValueError
-                self._dead_letter_later(tp, record, str(exc))
-                continue
-            agent_id = ev.agent_id
-            old = latest.get(agent_id) or data.get(agent_id)
-            try:
-                schedule = schedules.get(agent_id)
-                if schedule:
-                    new = fold_event(old, ev)
-                    if new is not None:
-                        new = settle(agent_id, old, new, now, schedule)
-                else:
-                    # No shifts: the fold's hot path. ``fold_event`` judges the record itself
-                    # (unscheduled, nothing to time), and a folded event always changes it.
-                    new = fold_event(old, ev, unscheduled=True)
-                    if new is not None:
-                        since = new.since if new.since < now else now
-                        record_change(agent_id, old, new, since, since)
-            except Exception as exc:  # a bug must not stop the consumer nor lose the record
-                log.exception("could not fold %s@%s:%s", record.topic, tp.partition, record.offset)
-                self._dead_letter_later(tp, record, f"fold failed: {exc!r}")
-                continue
-            offsets.append(record.offset)
-            if new is None:
-                continue  # a duplicate, a late event or a no-op
-            folded += 1
-            latest[agent_id] = new
+        timer = self.timer
+        out = fold_records(
+            records,
+            self.states.data.data,  # the in-memory store's dict (``Mapping.get`` raised per miss)
+            self.schedules.data.data,
+            self.segments.at,
+            self.settings.grace_for,
+            timer.due,
+            timer.arm,
+            self.sink.record,
+            functools.partial(self._dead_letter_later, tp),
+            time.time(),
+        )
+        latest, offsets = out.latest, out.offsets
         self._consumed.inc(len(offsets))
-        self.folded += folded
-        self.duplicates += len(offsets) - folded
-        data.update(latest)
+        self.folded += out.folded
+        self.duplicates += len(offsets) - out.folded
+        self.states.data.data.update(latest)
         self.view.put_many(latest)
         consumer = self.app.consumer
         self.writer.put_many(

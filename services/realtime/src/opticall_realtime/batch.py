@@ -1,0 +1,136 @@
+"""The fold's inner loop: one fetched batch of ``agent-events`` folded and judged, in order.
+
+It gives, event by event, what ``record.fold_event`` then ``Engine._settle`` (with
+``adherence.evaluate``) give for a single event: the same records, adherence changes and
+timers (``tests/test_batch.py`` checks it against them on random streams). It runs for every
+event the service receives, so it builds each new record once with its adherence already
+set, instead of folding, judging and then copying it, calls ``adherence.judge`` directly,
+and arms a timer only when the agent's due time moved. On the benchmark with every agent on
+a shift, the fold ran 15-20% faster than through those functions (bench/realtime).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from sys import intern
+
+from aiokafka import ConsumerRecord
+
+from opticall_common.events import AgentEvent
+from opticall_realtime.adherence import UNSCHEDULED, Schedule, Segment, judge
+from opticall_realtime.record import STATES, AgentRecord
+
+_new = tuple.__new__  # see record.py
+_validate = AgentEvent.model_validate_json
+log = logging.getLogger(__name__)
+
+
+class Folded:
+    """What a batch changed: each agent's final record, the offsets to ack, the count."""
+
+    __slots__ = ("folded", "latest", "offsets")
+
+    def __init__(self) -> None:
+        self.latest: dict[str, AgentRecord] = {}
+        self.offsets: list[int] = []
+        self.folded = 0
+
+
+def fold_records(
+    records: Sequence[ConsumerRecord[bytes, bytes]],
+    data: Mapping[str, AgentRecord],
+    schedules: Mapping[str, Schedule],
+    segment: Callable[[str, Schedule, float], Segment],
+    grace_for: Callable[[str | None], float],
+    due: dict[str, float],
+    arm: Callable[[str, float], None],
+    changed: Callable[[str, AgentRecord | None, AgentRecord, float, float], None],
+    rejected: Callable[[ConsumerRecord[bytes, bytes], str], None],
+    now: float,
+) -> Folded:
+    """Fold ``records`` over ``data`` (the table, not written here) at time ``now``.
+
+    ``segment`` is ``Segments.at``; ``due`` and ``arm`` the timer's map and ``DueTimer.arm``;
+    ``changed`` is ``ChangeSink.record``; ``rejected`` gets each record that does not decode
+    or cannot be folded (it is not acked here: the dead letter acks it once sent).
+    """
+    # Two passes over the batch, each a tight loop over one kind of data: decoding first,
+    # keeping only the few fields the fold needs (the event model is freed at once), then
+    # the fold over the agents' records and schedules. Interleaved, each event's decode and
+    # fold evicted each other's memory from the CPU caches: the fold ran ~5-9% slower.
+    events: list[tuple[ConsumerRecord[bytes, bytes], str, float, str, str, str | None, str | None]]
+    events = []
+    keep = events.append
+    for record in records:
+        try:
+            ev = _validate(record.value)  # a None value is refused too
+        except ValueError as exc:  # pydantic's ValidationError is a ValueError
+            rejected(record, str(exc))
+            continue
+        queue, reason = ev.queue, ev.reason
+        keep(
+            (
+                record,
+                ev.agent_id,
+                ev.timestamp.timestamp(),
+                ev.event_id,
+                STATES[ev.state],  # a StrEnum member hashes as its value
+                None if queue is None else intern(queue),
+                None if reason is None else intern(reason),
+            )
+        )
+    out = Folded()
+    latest = out.latest
+    ack = out.offsets.append
+    folded = 0
+    for record, agent_id, ts, event_id, state, queue, reason in events:
+        old = latest.get(agent_id) or data.get(agent_id)
+        try:
+            if old is not None:
+                # The ordering rule (record.py): only a newer (timestamp, event id) changes it.
+                old_ts = old.ts
+                if ts < old_ts or (ts == old_ts and event_id <= old.event_id):
+                    ack(record.offset)
+                    continue
+                if queue is None:
+                    queue = old.queue  # ACDs often omit the queue on non-call events
+            schedule = schedules.get(agent_id)
+            if not schedule:
+                # No shifts: unscheduled whatever the state, nothing to time.
+                new = _new(
+                    AgentRecord,
+                    (state, ts, ts, event_id, queue, reason, UNSCHEDULED, None, None,
+                     1 if old is None else old.seq + 1),
+                )  # fmt: skip
+                at = ts if ts < now else now
+                changed(agent_id, old, new, at, at)
+            else:
+                seg = segment(agent_id, schedule, now)
+                if old is None:
+                    adherence, mismatch, at, began, when = judge(
+                        state, ts, UNSCHEDULED, None, seg, now, grace_for
+                    )
+                    seq = 1
+                else:
+                    adherence, mismatch, at, began, when = judge(
+                        state, ts, old.adherence, old.mismatch, seg, now, grace_for
+                    )
+                    seq = old.seq + 1
+                new = _new(
+                    AgentRecord,
+                    (state, ts, ts, event_id, queue, reason, adherence, seg.activity, mismatch,
+                     seq),
+                )  # fmt: skip
+                if when is not None and due.get(agent_id) != when:
+                    arm(agent_id, when)
+                changed(agent_id, old, new, at if at < now else now, began if began < now else now)
+        except Exception as exc:  # a bug must not stop the consumer nor lose the record
+            log.exception("could not fold %s@%s:%s", record.topic, record.partition, record.offset)
+            rejected(record, f"fold failed: {exc!r}")
+            continue
+        ack(record.offset)
+        folded += 1
+        latest[agent_id] = new
+    out.folded = folded
+    return out
