@@ -5,9 +5,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
 from aiokafka import ConsumerRecord
 
 from opticall_common.events import AgentEvent
+from opticall_realtime import batch as batch_module
 from opticall_realtime.adherence import Schedule, Segments, Shift, evaluate, segment_at
 from opticall_realtime.batch import fold_records
 from opticall_realtime.config import DEFAULT_GRACE
@@ -122,7 +124,11 @@ class Reference:
         return latest, offsets
 
 
-def test_fold_records_matches_folding_and_judging_each_event() -> None:
+@pytest.mark.parametrize("chunk", [256, 5])
+def test_fold_records_matches_folding_and_judging_each_event(
+    chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(batch_module, "CHUNK", chunk)  # several chunks a batch too
     for seed in range(30):
         rng = random.Random(seed)
         schedules = {f"a{i}": random_schedule(rng) for i in range(8) if rng.random() < 0.6}
