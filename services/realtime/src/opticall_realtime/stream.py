@@ -22,11 +22,11 @@ Faust and FastAPI share one event loop: the app starts in the FastAPI lifespan
 
 Hot path: ``agent-events`` records are folded a fetched batch at a time, straight from
 Faust's consumer loop (no Faust message, event, conductor pass or agent task per record; see
-``inline.py``), by one loop (``batch.py``). Every event is folded and judged in order, but each agent's final record is
-written to the table, the view, the WebSockets and the changelog once per batch, the
-changelog as aiokafka record batches (``changelog.py``). Offsets are acked once those writes
-are in the producer, so a commit never outruns the changelog. The low-rate
-``schedule-changes`` keep an ordinary Faust agent.
+``inline.py``), by one loop (``batch.py``). Every event is folded and judged in order, but
+each agent's final record is written to the table, the view, the WebSockets and the
+changelog once per batch, the changelog as aiokafka record batches (``changelog.py``).
+Offsets are acked once those writes are in the producer, so a commit never outruns the
+changelog. The low-rate ``schedule-changes`` keep an ordinary Faust agent.
 """
 
 from __future__ import annotations
