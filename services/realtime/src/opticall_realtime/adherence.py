@@ -174,7 +174,7 @@ def judge(
     (``batch.py``) both judge with it.
     """
     activity, seg_start, seg_end = seg
-    # ``expected`` inline: this runs for every event of an agent with shifts.
+    # The state the activity expects (the table in this module's docstring).
     if activity is None:
         raw = UNSCHEDULED if state == "logged_out" else OUT
     elif activity == "work":

@@ -4,9 +4,9 @@ It gives, event by event, what ``record.fold_event`` then ``Engine._settle`` (wi
 ``adherence.evaluate``) give for a single event: the same records, adherence changes and
 timers (``tests/test_batch.py`` checks it against them on random streams). It runs for every
 event the service receives, so it builds each new record once with its adherence already
-set, instead of folding, judging and then copying it, calls ``adherence.judge`` directly,
-and arms a timer only when the agent's due time moved. In paired runs of the benchmark with
-every agent on a shift, the fold ran 13-19% faster than through those functions.
+set, instead of folding, judging and then copying it, and calls ``adherence.judge``
+directly. In paired runs of the benchmark with every agent on a shift, the fold ran 13-19%
+faster than through those functions.
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ def fold_records(
     schedules: Mapping[str, Schedule],
     segment: Callable[[str, Schedule, float], Segment],
     grace_for: Callable[[str | None], float],
-    due: dict[str, float],
     arm: Callable[[str, float], None],
     changed: Callable[[str, AgentRecord | None, AgentRecord, float, float], None],
     rejected: Callable[[ConsumerRecord[bytes, bytes], str], None],
@@ -52,7 +51,7 @@ def fold_records(
 ) -> Folded:
     """Fold ``records`` over ``data`` (the table, not written here) at time ``now``.
 
-    ``segment`` is ``Segments.at``; ``due`` and ``arm`` the timer's map and ``DueTimer.arm``;
+    ``segment`` is ``Segments.at``; ``arm`` is ``DueTimer.arm``;
     ``changed`` is ``ChangeSink.record``; ``rejected`` gets each record that does not decode
     or cannot be folded (it is not acked here: the dead letter acks it once sent).
     """
@@ -125,8 +124,8 @@ def fold_records(
                         (state, ts, ts, event_id, queue, reason, adherence, seg.activity, mismatch,
                          seq),
                     )  # fmt: skip
-                    if when is not None and due.get(agent_id) != when:
-                        arm(agent_id, when)
+                    if when is not None:
+                        arm(agent_id, when)  # a no-op when that time is already armed
                     changed(
                         agent_id, old, new, at if at < now else now, began if began < now else now
                     )

@@ -179,15 +179,13 @@ class Engine:
         each agent's final record once per batch: one changelog record per agent and batch
         still lets a restarted instance recover the exact state.
         """
-        timer = self.timer
         out = fold_records(
             records,
             self.states.data.data,  # the in-memory store's dict (``Mapping.get`` raised per miss)
             self.schedules.data.data,
             self.segments.at,
             self.settings.grace_for,
-            timer.due,
-            timer.arm,
+            self.timer.arm,
             self.sink.record,
             functools.partial(self._dead_letter_later, tp),
             time.time(),

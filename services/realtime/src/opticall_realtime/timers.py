@@ -14,14 +14,14 @@ class DueTimer:
 
     def __init__(self, fire: Callable[[str, float], None]) -> None:
         self.fire = fire
-        self.due: dict[str, float] = {}
+        self._due: dict[str, float] = {}
         self._heap: list[tuple[float, str]] = []
         self._wake = asyncio.Event()
 
     def arm(self, agent_id: str, due: float) -> None:
-        if self.due.get(agent_id) == due:
+        if self._due.get(agent_id) == due:
             return
-        self.due[agent_id] = due
+        self._due[agent_id] = due
         heapq.heappush(self._heap, (due, agent_id))
         if self._heap[0][1] == agent_id:
             self._wake.set()
@@ -31,9 +31,9 @@ class DueTimer:
             now = time.time()
             while self._heap and self._heap[0][0] <= now:
                 due, agent_id = heapq.heappop(self._heap)
-                if self.due.get(agent_id) != due:
+                if self._due.get(agent_id) != due:
                     continue  # superseded by a later arm
-                del self.due[agent_id]
+                del self._due[agent_id]
                 self.fire(agent_id, now)
             delay = min(self._heap[0][0] - now, 1.0) if self._heap else 1.0
             self._wake.clear()
