@@ -324,10 +324,7 @@ async def rate_main(prefix: str, scheduled: bool = False) -> None:
             marks.clear()
             done = engine.folded + engine.duplicates + EVENTS
             consumer.resume_partitions(tps)
-            while (
-                engine.folded + engine.duplicates < done or engine.writer.queued
-            ) and time.monotonic() < deadline + 900:
-                await asyncio.sleep(0.02)
+            await folded_and_written(engine, done, deadline + 900)
             fold = EVENTS / (marks["last"] - marks["first"])
             fold_cpu = EVENTS / (marks["cpu_last"] - marks["cpu_first"])
             # Only now: while the changelog was still being written, the second baseline ran
@@ -360,11 +357,16 @@ async def know_scheduled_agents(engine: Engine, prefix: str) -> None:
         await asyncio.sleep(0.1)
     done = engine.folded + engine.duplicates + EVENTS
     await produce(topics.topic(topics.AGENT_EVENTS, prefix), EVENTS, name="sched")
+    await folded_and_written(engine, done, deadline)
+    print(f"{len(schedules)} agents with shifts known", file=sys.stderr)
+
+
+async def folded_and_written(engine: Engine, done: int, deadline: float) -> None:
+    """Wait until ``done`` events are folded (or dropped as duplicates) and written."""
     while (
         engine.folded + engine.duplicates < done or engine.writer.queued
     ) and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    print(f"{len(schedules)} agents with shifts known", file=sys.stderr)
+        await asyncio.sleep(0.02)
 
 
 async def extras_main(prefix: str) -> None:
