@@ -63,6 +63,8 @@ def test_offsets_are_normalised_to_utc() -> None:
         {"timestamp": "2026-11-25T14:00:00"},  # naive: ambiguous, refused
         {"timestamp": "yesterday"},
         {"agent_id": ""},
+        {"timestamp": "0001-01-01T00:00:00+01:00"},  # no UTC value: refused, not a crash
+        {"timestamp": "9999-12-31T23:59:59-01:00"},
     ],
 )
 def test_invalid_events_are_refused(bad: dict[str, object]) -> None:

@@ -176,6 +176,12 @@ def test_a_batch_counts_folds_and_rejects_bad_records_without_acking_them() -> N
         record(0, good.model_dump_json().encode()),
         record(1, b"{broken"),
         record(2, good.model_dump_json().encode()),  # a duplicate: acked, not folded
+        # No UTC value: its OverflowError once escaped the loop and stopped the consumer.
+        record(
+            3,
+            b'{"event_id": "y", "agent_id": "a", "state": "on_call",'
+            b' "timestamp": "0001-01-01T00:00:00+01:00"}',
+        ),
     ]
     rejected: list[tuple[int, str]] = []
     out = fold_records(
@@ -190,7 +196,7 @@ def test_a_batch_counts_folds_and_rejects_bad_records_without_acking_them() -> N
         NOW,
     )
     assert out.folded == 1 and out.offsets == [0, 2]
-    assert [offset for offset, _ in rejected] == [1]
+    assert [offset for offset, _ in rejected] == [1, 3]
     assert out.latest["a"].state == "on_call" and out.latest["a"].adherence == "unscheduled"
 
 

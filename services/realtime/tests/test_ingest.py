@@ -18,11 +18,17 @@ def test_valid_list_is_accepted_and_times_become_utc() -> None:
 def test_one_bad_item_refuses_the_whole_list_naming_its_index() -> None:
     with pytest.raises(Problem) as err:
         validate_events(
-            [GOOD, {**GOOD, "state": "dancing"}, {**GOOD, "timestamp": "2026-11-25T14:00:00"}], 10
+            [
+                GOOD,
+                {**GOOD, "state": "dancing"},
+                {**GOOD, "timestamp": "2026-11-25T14:00:00"},
+                {**GOOD, "timestamp": "0001-01-01T00:00:00+01:00"},  # no UTC value
+            ],
+            10,
         )
     assert err.value.status == 422
-    assert [e["index"] for e in err.value.extra["errors"]] == [1, 2]
-    assert "index 1, 2" in err.value.detail
+    assert [e["index"] for e in err.value.extra["errors"]] == [1, 2, 3]
+    assert "index 1, 2, 3" in err.value.detail
 
 
 def test_limits_and_openapi_body() -> None:

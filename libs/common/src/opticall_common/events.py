@@ -17,7 +17,13 @@ from opticall_common import topics
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        # An offset time on the first or last day datetime holds (0001-01-01T00:00+01:00)
+        # has no UTC value. Raised as is, OverflowError escaped pydantic: a 500 at the
+        # gateway and a record that stopped the realtime consumer.
+        raise ValueError("timestamp is out of range once converted to UTC") from None
 
 
 # Aware timestamps only: a naive time from an ACD is ambiguous, so it is rejected, not guessed.
