@@ -4,9 +4,9 @@
   realtime Engine (the service's Faust app, its table and changelog, the full-view reader and
   the change sink, on this loop) and the run's fresh prefixed ``agent-events`` topic. Each
   round produces ``BENCH_RT_EVENTS`` (30,000) events of new agents while the Engine is paused;
-  the baseline reads them, a bare aiokafka consumer (``getmany``) that decodes and validates
-  every record exactly as the fold does (``AgentEvent.model_validate_json``) but keeps no
-  state, writes nothing and has no offsets to commit; the Engine is resumed and folds them;
+  the baseline reads them, a bare aiokafka consumer (``getmany``) that validates every
+  record with the contract's model (``AgentEvent.model_validate_json``) but keeps no state,
+  writes nothing and has no offsets to commit; the Engine is resumed and folds them;
   the baseline reads them again. Each fold is compared with the mean of the two baseline runs
   around it, all within seconds: this shared machine's CPU speed drifts by tens of percent
   within a minute (the same consumer measured 49k and 107k events/s in one process), and
@@ -17,8 +17,10 @@
   agents have no shifts (adherence is trivially "unscheduled") and are new every round (the
   worst case for the table's and the view's growth).
 - ``BENCH_RT_MODE=extras``: information only, in a process of its own so nothing it leaves
-  behind slows a fold: the same consumer without even decoding (the wire ceiling), and a
-  Faust agent that does nothing with each event (the framework's own per-event ceiling).
+  behind slows a fold: the same consumer without even decoding (the wire ceiling), the same
+  consumer validating as the fold does (``agent_event_fields``: the model's schema straight
+  from JSON, no model built; the fold's decoding is that much cheaper than the baseline's),
+  and a Faust agent that does nothing with each event (the framework's own per-event ceiling).
 - ``BENCH_RT_MODE=memory`` (a process of its own so the baselines' garbage is not counted):
   ``BENCH_RT_EVENTS`` agents, then ``BENCH_RT_AGENTS`` (default 100,000) more, both produced
   by a child process (as an ACD would), folded through the service's parts; RSS after minus
@@ -35,6 +37,7 @@ import functools
 import gc
 import json
 import os
+import statistics
 import sys
 import time
 import uuid
@@ -48,7 +51,13 @@ from faust.contrib.asgi import faust_app_running
 from faust.types import TP
 
 from opticall_common import topics
-from opticall_common.events import AgentEvent, ScheduleChange, ShiftActivity, ShiftSnapshot
+from opticall_common.events import (
+    AgentEvent,
+    ScheduleChange,
+    ShiftActivity,
+    ShiftSnapshot,
+    agent_event_fields,
+)
 from opticall_realtime.config import Settings
 from opticall_realtime.hub import Hub
 from opticall_realtime.main import prepare_topics, tune_gc
@@ -126,7 +135,11 @@ async def produce_elsewhere(topic: str, n: int, start: int) -> None:
 
 
 async def raw_rate(
-    topic: str, partitions: int, n: int, decode: bool = True, start: dict[int, int] | None = None
+    topic: str,
+    partitions: int,
+    n: int,
+    decode: Callable[[bytes], object] | None = AgentEvent.model_validate_json,
+    start: dict[int, int] | None = None,
 ) -> tuple[float, float]:
     """Events per second and per CPU-second of this process, over ``n`` records.
 
@@ -155,9 +168,9 @@ async def raw_rate(
                 first, cpu = time.perf_counter(), time.process_time()
             for records in batches.values():
                 seen += len(records)
-                if decode:
+                if decode is not None:
                     for record in records:
-                        AgentEvent.model_validate_json(record.value)
+                        decode(record.value)
         return seen / (time.perf_counter() - first), seen / (time.process_time() - cpu)
     finally:
         await consumer.stop()
@@ -374,11 +387,29 @@ async def extras_main(prefix: str) -> None:
     await prepare_topics(settings)
     topic = topics.topic(topics.AGENT_EVENTS, prefix)
     await produce(topic, EVENTS)
-    nodecode, _ = await raw_rate(topic, settings.partitions, EVENTS, False)
+    nodecode, _ = await raw_rate(topic, settings.partitions, EVENTS, None)
     print(f"raw aiokafka, no decode: {nodecode:.0f} ev/s", file=sys.stderr)
+    # The baseline's decoding and the fold's, in alternate runs (the machine's speed drifts).
+    models, fields = [], []
+    for _ in range(5):
+        models.append((await raw_rate(topic, settings.partitions, EVENTS))[0])
+        fields.append((await raw_rate(topic, settings.partitions, EVENTS, agent_event_fields))[0])
+    model = statistics.median(models)
+    fields_ratio = statistics.median(f / m for f, m in zip(fields, models, strict=True))
+    print(f"raw aiokafka + fields / + model: {fields_ratio:.3f}", file=sys.stderr)
     bare = await bare_faust_rate(topic, settings.partitions, EVENTS, prefix)
     print(f"bare Faust agent: {bare:.0f} ev/s", file=sys.stderr)
-    print(json.dumps({"events": EVENTS, "raw_nodecode_rate": nodecode, "bare_faust_rate": bare}))
+    print(
+        json.dumps(
+            {
+                "events": EVENTS,
+                "raw_nodecode_rate": nodecode,
+                "raw_model_rate": model,
+                "raw_fields_over_model": fields_ratio,
+                "bare_faust_rate": bare,
+            }
+        )
+    )
 
 
 async def settle(engine: Engine, view: AgentView, sink: ChangeSink, agents: int) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import random
 from datetime import UTC, datetime
 
 import pytest
 from pydantic import ValidationError
 
-from opticall_common.events import AgentEvent, AgentState, ScheduleChange
+from opticall_common import events
+from opticall_common.events import AgentEvent, AgentState, ScheduleChange, agent_event_fields
 
 EXAMPLE = {
     "event_id": "5f0c",
@@ -94,3 +97,64 @@ def test_schedule_change_defaults_unique_ids() -> None:
         {"op": "created", "shift_id": "s1", "agent_id": "a", "shift": shift}
     )
     assert a.change_id != b.change_id
+
+
+# Each field's values: accepted ones first, then the ones the model refuses or rewrites.
+VARIANTS: dict[str, tuple[list[object], list[object]]] = {
+    "event_id": (["e1", " e2 ", "x" * 128], ["", "  ", None, 7, "x" * 129, ["e"]]),
+    "agent_id": (["a-1", "  a-2\t", "é" * 128], ["", None, 5, "é" * 129]),
+    "state": (["on_call", "break", "logged_out"], ["BREAK", " on_call ", "dancing", None, 1]),
+    "timestamp": (
+        [
+            "2026-11-25T14:00:00Z",
+            "2026-11-25T15:00:00.123456+01:00",
+            "2026-11-25 14:00:00+00:00",
+            1_764_079_200,
+            1_764_079_200_123,  # milliseconds
+            1_764_079_200.5,
+            "1764079200",
+        ],
+        ["2026-11-25T14:00:00", "0001-01-01T00:00:00+01:00", "yesterday", None, True],
+    ),
+    "source": (["acd", " acd ", None], [3, "s" * 129]),
+    "queue": (["sales", " sales ", "", None, "q" * 128], [12, "q" * 129]),
+    "reason": (["lunch", None, "r" * 256], ["r" * 257]),
+    "skill": (["billing", 3, None], []),  # an extra field: kept by the model, not a field
+}
+
+
+def random_payload(rng: random.Random) -> bytes | None:
+    roll = rng.random()
+    if roll < 0.02:
+        return rng.choice([None, b"", b"[]", b"{not json", b"null", b'"x"'])
+    body = {
+        k: rng.choice(bad if bad and rng.random() < 0.05 else good)
+        for k, (good, bad) in VARIANTS.items()
+        if rng.random() < 0.95
+    }
+    text = json.dumps(body)
+    if roll < 0.05 and body.get("agent_id"):
+        text = text[:-1] + ', "agent_id": "dup"}'  # a repeated key: the last one wins
+    return text.encode()
+
+
+def test_agent_event_fields_are_what_the_model_gives_for_every_payload() -> None:
+    assert events._JSON_FIELDS is not None, "the fast path is gone: the model's schema changed"
+    rng = random.Random(7)
+    accepted = refused = 0
+    for _ in range(20_000):
+        raw = random_payload(rng)
+        try:
+            expected = vars(AgentEvent.model_validate_json(raw))  # type: ignore[arg-type]
+        except ValidationError as exc:
+            with pytest.raises(ValidationError) as err:
+                agent_event_fields(raw)
+            assert str(err.value) == str(exc)  # the model's own message
+            refused += 1
+            continue
+        got = agent_event_fields(raw)
+        assert got == expected and list(got) == list(expected)
+        assert [type(v) for v in got.values()] == [type(v) for v in expected.values()]
+        assert got["timestamp"].tzinfo is UTC
+        accepted += 1
+    assert accepted > 2_000 and refused > 2_000

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import random
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -62,6 +64,23 @@ def random_batch(rng: random.Random, start: int, sent: list[bytes]) -> list[Any]
             value: bytes | None = rng.choice([b"{not json", b'{"agent_id": "a1"}', None])
         elif roll < 0.15 and sent:
             value = rng.choice(sent)  # a duplicate, or an event now older than the agent's
+        elif roll < 0.25:
+            # As an ACD may send it: no id (derived from the content by the model), padded
+            # strings, an offset or epoch timestamp, an extra field.
+            at = NOW - 600 + offset
+            raw: dict[str, Any] = {
+                "agent_id": f" a{rng.randrange(8)} ",
+                "state": rng.choice(STATES),
+                "timestamp": rng.choice(
+                    [at, datetime.fromtimestamp(at, timezone(timedelta(hours=2))).isoformat()]
+                ),
+                "queue": rng.choice([" sales", None]),
+                "skill": "billing",
+            }
+            if rng.random() < 0.5:
+                raw["event_id"] = f" e{offset} "
+            value = json.dumps(raw).encode()
+            sent.append(value)
         else:
             value = (
                 AgentEvent(

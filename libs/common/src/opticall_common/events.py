@@ -7,11 +7,13 @@ so consumers can drop duplicates. ``agent-events`` is fixed by DESIGN.md: extra 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import SchemaValidator
 
 from opticall_common import topics
 
@@ -73,6 +75,48 @@ class AgentEvent(BaseModel):
             )
             data = {**data, "event_id": uuid.uuid5(uuid.NAMESPACE_URL, basis).hex}
         return data
+
+
+def _json_fields_validator() -> Callable[[Any], tuple[dict[str, Any], Any, Any]] | None:
+    """``AgentEvent``'s own field schema (its types, limits, whitespace and UTC rules) as a
+    validator of JSON straight into a dict of the fields; ``None`` if pydantic built the
+    model's schema in a shape this does not know."""
+    schema: Any = AgentEvent.__pydantic_core_schema__
+    outer = schema.get("schema", {}) if schema.get("type") == "model" else {}
+    function = outer.get("function", {}).get("function")
+    fields = outer.get("schema", {})
+    if (
+        outer.get("type") != "function-before"
+        or getattr(function, "__func__", None) is not AgentEvent._default_event_id.__func__
+        or fields.get("type") != "model-fields"
+    ):
+        return None
+    validate: Callable[[Any], tuple[dict[str, Any], Any, Any]]
+    validate = SchemaValidator(fields, schema.get("config")).validate_json
+    return validate
+
+
+_JSON_FIELDS = _json_fields_validator()
+
+
+def agent_event_fields(raw: bytes | None) -> dict[str, Any]:
+    """The declared fields of an ``agent-events`` record, exactly as
+    ``vars(AgentEvent.model_validate_json(raw))``; raises its ``ValidationError`` too.
+
+    For a record with an ``event_id`` (every record the gateway and the simulator publish),
+    the model's field schema validates the JSON directly: the model-level "before" validator
+    that derives a missing id needs the whole record parsed into a Python dict first, which
+    cost as much as the validation itself, and building the model cost more (the realtime
+    fold only reads the fields: 2.8 against 5.6 us a record). It changes nothing in a record
+    that has an id, so any record this path refuses (no id, or invalid) goes through the model,
+    which derives the id or raises the model's own error.
+    """
+    if _JSON_FIELDS is not None:
+        try:
+            return _JSON_FIELDS(raw)[0]
+        except ValueError:
+            pass
+    return vars(AgentEvent.model_validate_json(raw))  # type: ignore[arg-type]  # None: refused
 
 
 class ActivityKind(StrEnum):
