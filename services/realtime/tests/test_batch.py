@@ -161,6 +161,10 @@ def test_fold_records_matches_folding_and_judging_each_event(
         offset = 0
         for step in range(12):
             now = NOW + step * rng.uniform(0, 900)
+            if rng.random() < 0.4:
+                # A schedule change: a new tuple, whose segments must not be the old one's.
+                agent = f"a{rng.randrange(8)}"
+                schedules[agent] = random_schedule(rng)
             batch = random_batch(rng, offset, sent)
             offset += len(batch)
             before = len(changes)
@@ -168,7 +172,7 @@ def test_fold_records_matches_folding_and_judging_each_event(
                 batch,
                 table,
                 schedules,
-                segments.at,
+                segments,
                 grace_for,
                 due.__setitem__,
                 changes.append_args,
@@ -207,7 +211,7 @@ def test_a_batch_counts_folds_and_rejects_bad_records_without_acking_them() -> N
         batch,
         {},
         {},
-        Segments().at,
+        Segments(),
         grace_for,
         lambda agent, due: None,
         lambda *change: None,
@@ -235,7 +239,7 @@ def test_a_failing_fold_dead_letters_the_record_and_goes_on() -> None:
         batch,
         {},
         {},
-        Segments().at,
+        Segments(),
         grace_for,
         lambda agent, due: None,
         changed,

@@ -183,7 +183,7 @@ class Engine:
             records,
             self.states.data.data,  # the in-memory store's dict (``Mapping.get`` raised per miss)
             self.schedules.data.data,
-            self.segments.at,
+            self.segments,
             self.settings.grace_for,
             self.timer.arm,
             self.sink.record,
