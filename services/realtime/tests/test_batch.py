@@ -248,3 +248,32 @@ def test_a_failing_fold_dead_letters_the_record_and_goes_on() -> None:
     )
     assert out.offsets == [0, 2] and sorted(out.latest) == ["a0", "a2"]
     assert rejected == [(1, "fold failed: RuntimeError('history queue broke')")]
+
+
+def test_a_decoder_failing_otherwise_than_invalid_dead_letters_and_goes_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # An OverflowError once escaped the event model's validation (a261cf4) and the loop.
+    decode = batch_module.fields
+
+    def fields(raw: bytes | None) -> dict[str, Any]:
+        if raw == b"boom":
+            raise OverflowError("date value out of range")
+        return decode(raw)
+
+    monkeypatch.setattr(batch_module, "fields", fields)
+    good = AgentEvent(event_id="x", agent_id="a", state="on_call", timestamp=NOW - 5)
+    rejected: list[tuple[int, str]] = []
+    out = fold_records(
+        [record(0, b"boom"), record(1, good.model_dump_json().encode())],
+        {},
+        {},
+        Segments(),
+        grace_for,
+        lambda agent, due: None,
+        lambda *change: None,
+        lambda rec, error: rejected.append((rec.offset, error)),
+        NOW,
+    )
+    assert rejected == [(0, "decode failed: OverflowError('date value out of range')")]
+    assert out.offsets == [1] and out.latest["a"].state == "on_call"

@@ -75,6 +75,12 @@ def fold_records(
             except ValueError as exc:  # pydantic's ValidationError is a ValueError
                 rejected(record, str(exc))
                 continue
+            except Exception as exc:  # a validator's bug must not stop the consumer either
+                log.exception(
+                    "could not decode %s@%s:%s", record.topic, record.partition, record.offset
+                )
+                rejected(record, f"decode failed: {exc!r}")
+                continue
             queue, reason = ev["queue"], ev["reason"]
             keep(
                 (
