@@ -193,6 +193,25 @@ def test_fold_records_matches_folding_and_judging_each_event(
             assert table == reference.table
 
 
+def fold_alone(
+    batch: list[Any], changed: Any = lambda *change: None
+) -> tuple[Any, list[tuple[int, str]]]:
+    """``fold_records`` over an empty table with no schedules; also what it dead-lettered."""
+    rejected: list[tuple[int, str]] = []
+    out = fold_records(
+        batch,
+        {},
+        {},
+        Segments(),
+        grace_for,
+        lambda agent, due: None,
+        changed,
+        lambda rec, error: rejected.append((rec.offset, error)),
+        NOW,
+    )
+    return out, rejected
+
+
 def test_a_batch_counts_folds_and_rejects_bad_records_without_acking_them() -> None:
     good = AgentEvent(event_id="x", agent_id="a", state="on_call", timestamp=NOW - 5)
     batch = [
@@ -206,18 +225,7 @@ def test_a_batch_counts_folds_and_rejects_bad_records_without_acking_them() -> N
             b' "timestamp": "0001-01-01T00:00:00+01:00"}',
         ),
     ]
-    rejected: list[tuple[int, str]] = []
-    out = fold_records(
-        batch,
-        {},
-        {},
-        Segments(),
-        grace_for,
-        lambda agent, due: None,
-        lambda *change: None,
-        lambda rec, error: rejected.append((rec.offset, error)),
-        NOW,
-    )
+    out, rejected = fold_alone(batch)
     assert out.folded == 1 and out.offsets == [0, 2]
     assert [offset for offset, _ in rejected] == [1, 3]
     assert out.latest["a"].state == "on_call" and out.latest["a"].adherence == "unscheduled"
@@ -229,23 +237,12 @@ def test_a_failing_fold_dead_letters_the_record_and_goes_on() -> None:
         for i in range(3)
     ]
     batch = [record(i, ev.model_dump_json().encode()) for i, ev in enumerate(events)]
-    rejected: list[tuple[int, str]] = []
 
     def changed(agent_id: str, *_: Any) -> None:
         if agent_id == "a1":
             raise RuntimeError("history queue broke")
 
-    out = fold_records(
-        batch,
-        {},
-        {},
-        Segments(),
-        grace_for,
-        lambda agent, due: None,
-        changed,
-        lambda rec, error: rejected.append((rec.offset, error)),
-        NOW,
-    )
+    out, rejected = fold_alone(batch, changed)
     assert out.offsets == [0, 2] and sorted(out.latest) == ["a0", "a2"]
     assert rejected == [(1, "fold failed: RuntimeError('history queue broke')")]
 
@@ -263,17 +260,6 @@ def test_a_decoder_failing_otherwise_than_invalid_dead_letters_and_goes_on(
 
     monkeypatch.setattr(batch_module, "fields", fields)
     good = AgentEvent(event_id="x", agent_id="a", state="on_call", timestamp=NOW - 5)
-    rejected: list[tuple[int, str]] = []
-    out = fold_records(
-        [record(0, b"boom"), record(1, good.model_dump_json().encode())],
-        {},
-        {},
-        Segments(),
-        grace_for,
-        lambda agent, due: None,
-        lambda *change: None,
-        lambda rec, error: rejected.append((rec.offset, error)),
-        NOW,
-    )
+    out, rejected = fold_alone([record(0, b"boom"), record(1, good.model_dump_json().encode())])
     assert rejected == [(0, "decode failed: OverflowError('date value out of range')")]
     assert out.offsets == [1] and out.latest["a"].state == "on_call"
