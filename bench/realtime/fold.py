@@ -18,8 +18,9 @@
   worst case for the table's and the view's growth).
 - ``BENCH_RT_MODE=extras``: information only, in a process of its own so nothing it leaves
   behind slows a fold: the same consumer without even decoding (the wire ceiling), the same
-  consumer validating as the fold does (``agent_event_fields``: the model's schema straight
-  from JSON, no model built; the fold's decoding is that much cheaper than the baseline's),
+  consumer decoding as the fold does (``agent_event_core``: the fields the fold reads, as the
+  model gives them, no model built; the fold's decoding is that much cheaper than the
+  baseline's),
   and a Faust agent that does nothing with each event (the framework's own per-event ceiling).
 - ``BENCH_RT_MODE=memory`` (a process of its own so the baselines' garbage is not counted):
   ``BENCH_RT_EVENTS`` agents, then ``BENCH_RT_AGENTS`` (default 100,000) more, both produced
@@ -56,7 +57,7 @@ from opticall_common.events import (
     ScheduleChange,
     ShiftActivity,
     ShiftSnapshot,
-    agent_event_fields,
+    agent_event_core,
 )
 from opticall_realtime.config import Settings
 from opticall_realtime.hub import Hub
@@ -390,13 +391,13 @@ async def extras_main(prefix: str) -> None:
     nodecode, _ = await raw_rate(topic, settings.partitions, EVENTS, None)
     print(f"raw aiokafka, no decode: {nodecode:.0f} ev/s", file=sys.stderr)
     # The baseline's decoding and the fold's, in alternate runs (the machine's speed drifts).
-    models, fields = [], []
+    models, cores = [], []
     for _ in range(5):
         models.append((await raw_rate(topic, settings.partitions, EVENTS))[0])
-        fields.append((await raw_rate(topic, settings.partitions, EVENTS, agent_event_fields))[0])
+        cores.append((await raw_rate(topic, settings.partitions, EVENTS, agent_event_core))[0])
     model = statistics.median(models)
-    fields_ratio = statistics.median(f / m for f, m in zip(fields, models, strict=True))
-    print(f"raw aiokafka + fields / + model: {fields_ratio:.3f}", file=sys.stderr)
+    core_ratio = statistics.median(c / m for c, m in zip(cores, models, strict=True))
+    print(f"raw aiokafka + agent_event_core / + model: {core_ratio:.3f}", file=sys.stderr)
     bare = await bare_faust_rate(topic, settings.partitions, EVENTS, prefix)
     print(f"bare Faust agent: {bare:.0f} ev/s", file=sys.stderr)
     print(
@@ -405,7 +406,7 @@ async def extras_main(prefix: str) -> None:
                 "events": EVENTS,
                 "raw_nodecode_rate": nodecode,
                 "raw_model_rate": model,
-                "raw_fields_over_model": fields_ratio,
+                "raw_core_over_model": core_ratio,
                 "bare_faust_rate": bare,
             }
         )

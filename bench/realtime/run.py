@@ -89,17 +89,17 @@ def main() -> None:
         target="info",
         ok=True,
     )
-    # The fold validates with agent_event_fields, cheaper than the baseline's model: against a
+    # The fold decodes with agent_event_core, cheaper than the baseline's model: against a
     # consumer decoding that way too (measured in the extras run, scaled to this run's
     # baseline), what the fold costs beyond its decoding.
-    fields_scale = extras["raw_fields_over_model"]
+    core_scale = extras["raw_core_over_model"]
     for metric, (_, _, rates) in summaries.items():
-        baseline = rates["raw_rate"] * fields_scale
+        baseline = rates["raw_rate"] * core_scale
         row(
             f"{metric} vs aiokafka + the fold's own decoding",
             rates["fold_rate"],
             baseline=round(baseline, 1),
-            baseline_name="raw aiokafka getmany + agent_event_fields (extras run's ratio to model)",
+            baseline_name="raw aiokafka getmany + agent_event_core (extras run's ratio to model)",
             ratio=round(rates["fold_rate"] / baseline, 4),
             target="info",
             ok=True,

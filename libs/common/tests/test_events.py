@@ -6,11 +6,19 @@ import json
 import random
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 from pydantic import ValidationError
 
 from opticall_common import events
-from opticall_common.events import AgentEvent, AgentState, ScheduleChange, agent_event_fields
+from opticall_common.events import (
+    AgentEvent,
+    AgentState,
+    ScheduleChange,
+    agent_event_core,
+    agent_event_fields,
+)
+from opticall_common.kafka import encode
 
 EXAMPLE = {
     "event_id": "5f0c",
@@ -100,37 +108,66 @@ def test_schedule_change_defaults_unique_ids() -> None:
 
 
 # Each field's values: accepted ones first, then the ones the model refuses or rewrites.
+# Whitespace: pydantic strips Unicode's White_Space (\u00a0, \u2003, \u3000), not \x1c.
 VARIANTS: dict[str, tuple[list[object], list[object]]] = {
-    "event_id": (["e1", " e2 ", "x" * 128], ["", "  ", None, 7, "x" * 129, ["e"]]),
-    "agent_id": (["a-1", "  a-2\t", "é" * 128], ["", None, 5, "é" * 129]),
+    "event_id": (
+        ["e1", " e2 ", "x" * 128, "\u2003e3", "e4\x1c"],
+        ["", "  ", None, 7, "x" * 129, ["e"]],
+    ),
+    "agent_id": (["a-1", "  a-2\t", "é" * 128, "a-3\u3000"], ["", None, 5, "é" * 129]),
     "state": (["on_call", "break", "logged_out"], ["BREAK", " on_call ", "dancing", None, 1]),
     "timestamp": (
         [
             "2026-11-25T14:00:00Z",
+            "2026-11-25T14:00:00.5Z",
+            "2026-11-25T14:00:00.123456Z",
+            "2026-11-25T14:00:00.1234567Z",  # pydantic truncates to microseconds
+            "2026-11-25T14:00:00.9999996Z",
+            "2026-11-25t14:00:00z",
+            "2026-11-25T14:00Z",
+            "2026-11-25T14:00:00,5Z",
             "2026-11-25T15:00:00.123456+01:00",
             "2026-11-25 14:00:00+00:00",
+            "0001-01-01T00:00:00Z",
             1_764_079_200,
             1_764_079_200_123,  # milliseconds
             1_764_079_200.5,
             "1764079200",
         ],
-        ["2026-11-25T14:00:00", "0001-01-01T00:00:00+01:00", "yesterday", None, True],
+        [
+            "2026-11-25T14:00:00",
+            "2026-11-25T14:00:00.25",  # naive too
+            "2026-11-25T14:00:00.Z",
+            "2026-02-30T14:00:00Z",
+            "2026-11-25T24:00:00Z",
+            "2026-W48-3T14:00:00Z",
+            "2026-11-25T140000Z",
+            "0001-01-01T00:00:00+01:00",
+            "yesterday",
+            None,
+            True,
+        ],
     ),
-    "source": (["acd", " acd ", None], [3, "s" * 129]),
-    "queue": (["sales", " sales ", "", None, "q" * 128], [12, "q" * 129]),
-    "reason": (["lunch", None, "r" * 256], ["r" * 257]),
-    "skill": (["billing", 3, None], []),  # an extra field: kept by the model, not a field
+    "source": (["acd", " acd ", None, "s" * 128 + " "], [3, "s" * 129]),
+    "queue": (["sales", " sales ", "\u00a0sales", "", None, "q" * 128], [12, "q" * 129]),
+    "reason": (["lunch", None, "r" * 256, " lunch"], ["r" * 257]),
+    # An extra field: kept by the model, not a field; pydantic refuses JSON nested too deep.
+    "skill": (["billing", 3, None], [json.loads("[" * 300 + "]" * 300)]),
 }
 
 
-def random_payload(rng: random.Random) -> bytes | None:
+def random_payload(rng: random.Random, extra: float = 0.95, plain: float = 0.0) -> bytes | None:
+    """A record as ACDs might send it; ``extra``: how often it has a field not declared,
+    ``plain``: how often a field has its first value (all of them: a record as we publish it)."""
     roll = rng.random()
     if roll < 0.02:
         return rng.choice([None, b"", b"[]", b"{not json", b"null", b'"x"'])
     body = {
-        k: rng.choice(bad if bad and rng.random() < 0.05 else good)
+        k: good[0]
+        if rng.random() < plain
+        else rng.choice(bad if bad and rng.random() < 0.05 else good)
         for k, (good, bad) in VARIANTS.items()
-        if rng.random() < 0.95
+        if rng.random() < (extra if k == "skill" else 0.95)
     }
     text = json.dumps(body)
     if roll < 0.05 and body.get("agent_id"):
@@ -158,3 +195,81 @@ def test_agent_event_fields_are_what_the_model_gives_for_every_payload() -> None
         assert got["timestamp"].tzinfo is UTC
         accepted += 1
     assert accepted > 2_000 and refused > 2_000
+
+
+def test_agent_event_core_is_what_the_model_gives_for_every_payload(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    slow = []
+    fields = events.agent_event_fields
+
+    def counted(raw: bytes | None) -> dict[str, object]:
+        slow.append(raw)
+        return fields(raw)
+
+    monkeypatch.setattr(events, "agent_event_fields", counted)
+    rng = random.Random(11)
+    accepted = refused = 0
+    for _ in range(20_000):
+        raw = random_payload(rng, extra=0.2, plain=0.5)
+        try:
+            model = AgentEvent.model_validate_json(raw)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            with pytest.raises(ValidationError) as err:
+                agent_event_core(raw)
+            assert str(err.value) == str(exc)  # the model's own message
+            refused += 1
+            continue
+        expected = (
+            model.agent_id,
+            model.timestamp.timestamp(),
+            model.event_id,
+            model.state.value,
+            model.queue,
+            model.reason,
+        )
+        got = agent_event_core(raw)
+        assert got == expected
+        assert [type(v) for v in got] == [type(v) for v in expected]
+        accepted += 1
+    fast = accepted + refused - len(slow)
+    assert accepted > 2_000 and refused > 2_000
+    assert fast > 2_000, "the msgspec path took too few records: the test no longer tests it"
+
+
+def test_the_plain_event_has_the_model_s_fields_and_limits() -> None:
+    def limits(metadata: list[object]) -> dict[str, object]:
+        return {
+            k: getattr(m, k)
+            for m in metadata
+            for k in ("min_length", "max_length")
+            if hasattr(m, k)
+        }
+
+    plain = msgspec.inspect.type_info(events._PlainAgentEvent)
+    assert isinstance(plain, msgspec.inspect.StructType)
+    assert [f.name for f in plain.fields] == list(AgentEvent.model_fields)
+    for field in plain.fields:
+        declared = AgentEvent.model_fields[field.name]
+        if field.name == "state":
+            assert isinstance(field.type, msgspec.inspect.LiteralType)
+            assert sorted(field.type.values) == sorted(s.value for s in AgentState)
+        elif field.name != "timestamp":
+            kinds = getattr(field.type, "types", (field.type,))
+            (text,) = (k for k in kinds if isinstance(k, msgspec.inspect.StrType))
+            got = {k: v for k in ("min_length", "max_length") if (v := getattr(text, k))}
+            assert got == limits(declared.metadata), field.name
+        assert field.required == declared.is_required(), field.name
+
+
+@pytest.mark.parametrize("at", ["2026-11-25T14:00:00Z", "2026-11-25T14:00:00.000500+00:00"])
+def test_an_event_as_the_gateway_publishes_it_takes_the_msgspec_path(
+    at: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_fallback(raw: bytes | None) -> dict[str, object]:
+        raise AssertionError("went through pydantic")
+
+    monkeypatch.setattr(events, "agent_event_fields", no_fallback)
+    event = AgentEvent.model_validate({**EXAMPLE, "timestamp": at, "queue": None})
+    core = agent_event_core(encode(event))
+    assert core == ("a-1001", event.timestamp.timestamp(), "5f0c", "on_call", None, None)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aiokafka import ConsumerRecord
 
-from opticall_common.events import AgentEvent
+from opticall_common.events import AgentEvent, AgentEventCore
 from opticall_realtime import batch as batch_module
 from opticall_realtime.adherence import Schedule, Segments, Shift, evaluate, segment_at
 from opticall_realtime.batch import fold_records
@@ -251,14 +251,14 @@ def test_a_decoder_failing_otherwise_than_invalid_dead_letters_and_goes_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # An OverflowError once escaped the event model's validation (a261cf4) and the loop.
-    decode = batch_module.fields
+    decode = batch_module.decode
 
-    def fields(raw: bytes | None) -> dict[str, Any]:
+    def failing(raw: bytes | None) -> AgentEventCore:
         if raw == b"boom":
             raise OverflowError("date value out of range")
         return decode(raw)
 
-    monkeypatch.setattr(batch_module, "fields", fields)
+    monkeypatch.setattr(batch_module, "decode", failing)
     good = AgentEvent(event_id="x", agent_id="a", state="on_call", timestamp=NOW - 5)
     out, rejected = fold_alone([record(0, b"boom"), record(1, good.model_dump_json().encode())])
     assert rejected == [(0, "decode failed: OverflowError('date value out of range')")]
