@@ -197,9 +197,7 @@ class Engine:
         self.states.data.data.update(latest)
         self.view.put_many(latest)
         consumer = self.app.consumer
-        self.writer.put_many(
-            tp.partition, list(latest.items()), lambda: ack_offsets(consumer, tp, offsets)
-        )
+        self.writer.put_many(tp.partition, latest, lambda: ack_offsets(consumer, tp, offsets))
 
     def _dead_letter_later(self, tp: TP, record: ConsumerRecord[bytes, bytes], error: str) -> None:
         """Dead-letter off the fold's path; the record is acked once the letter is sent."""
