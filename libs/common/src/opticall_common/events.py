@@ -122,7 +122,7 @@ def agent_event_fields(raw: bytes | None) -> dict[str, Any]:
 
 # What a consumer folding agent states reads of an event:
 # (agent_id, timestamp as epoch seconds, event_id, state, queue, reason).
-AgentEventCore = tuple[str, float, str, str, str | None, str | None]
+AgentEventCore = tuple[str, float, str, AgentState, str | None, str | None]
 
 
 class _PlainAgentEvent(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -139,17 +139,7 @@ class _PlainAgentEvent(msgspec.Struct, forbid_unknown_fields=True, gc=False):
 
     event_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
     agent_id: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
-    state: Literal[
-        "logged_out",
-        "available",
-        "on_call",
-        "after_call_work",
-        "break",
-        "lunch",
-        "meeting",
-        "training",
-        "not_ready",
-    ]
+    state: AgentState
     timestamp: Annotated[str, msgspec.Meta(min_length=20, max_length=27)]
     source: Annotated[str, msgspec.Meta(max_length=128)] | None = None
     queue: Annotated[str, msgspec.Meta(max_length=128)] | None = None
@@ -201,7 +191,7 @@ def agent_event_core(raw: bytes | None) -> AgentEventCore:
         fields["agent_id"],
         fields["timestamp"].timestamp(),
         fields["event_id"],
-        fields["state"].value,
+        fields["state"],
         fields["queue"],
         fields["reason"],
     )

@@ -71,8 +71,8 @@ def fold_records(
         keep = events.append
         for record in records[start : start + CHUNK]:
             try:
-                agent_id, ts, event_id, state, queue, reason = decode(record.value)  # None: refused
-            except ValueError as exc:  # pydantic's ValidationError is a ValueError
+                agent_id, ts, event_id, member, queue, reason = decode(record.value)
+            except ValueError as exc:  # a None value too; ValidationError is a ValueError
                 rejected(record, str(exc))
                 continue
             except Exception as exc:  # a validator's bug must not stop the consumer either
@@ -87,7 +87,7 @@ def fold_records(
                     agent_id,
                     ts,
                     event_id,
-                    STATES[state],
+                    STATES[member],  # an AgentState hashes as its value
                     None if queue is None else intern(queue),
                     None if reason is None else intern(reason),
                 )
