@@ -19,6 +19,7 @@ class Producer:
     def __init__(self, batch_size: int) -> None:
         self.batch_size = batch_size
         self.sent: list[tuple[int, BatchBuilder]] = []
+        self.closed: list[bool] = []  # each batch, when it was sent
 
     def create_batch(self) -> BatchBuilder:
         return BatchBuilder(self.batch_size, 0)
@@ -26,6 +27,7 @@ class Producer:
     async def send_batch(self, batch: BatchBuilder, topic: str, partition: int) -> None:
         assert topic == "agent-state"
         self.sent.append((partition, batch))
+        self.closed.append(batch.closed())
 
 
 class App:
@@ -63,6 +65,8 @@ def test_every_write_is_sent_in_order_in_full_batches() -> None:
         assert [r.offset for r in records] == list(range(batch.record_count()))
         got[partition] += [(r.key.decode(), orjson.loads(r.value)) for r in records]
     assert len(producer.sent) > 150 // 20  # split when full, not one oversized batch
+    # A full batch is closed, so aiokafka sends it at once rather than after the linger.
+    assert producer.closed[:-2] == [True] * (len(producer.sent) - 2)  # all but each last one
     expected = [(f"a{i}", list(record(i))) for i in range(150)] + [("a7", list(record(2000)))]
     assert got == {0: expected, 1: [("b", list(record(1000)))]}
     assert all(AgentRecord.decode(v) == record(int(v[-1])) for _, v in got[0])
