@@ -6,11 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, Engine, TypeDecorator, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+
+from opticall_common.problems import NotFound
+
+T = TypeVar("T")
 
 
 class Base(DeclarativeBase):
@@ -111,3 +115,11 @@ def run_migrations(script_location: Path, url: str, version_table: str) -> None:
     cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
     cfg.attributes["version_table"] = version_table
     command.upgrade(cfg, "head")
+
+
+def get_or_404(session: Session, model: type[T], ident: object, what: str | None = None) -> T:
+    """The row of ``model`` with primary key ``ident``, or a 404 problem naming ``what``."""
+    row = session.get(model, ident)
+    if row is None:
+        raise NotFound(what or model.__name__.lower(), ident)
+    return row

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -33,6 +34,16 @@ _TITLES = {
 }
 
 
+def title_of(status: int) -> str:
+    """The RFC 9110 reason phrase for ``status`` (RFC 9457's ``title`` of about:blank)."""
+    if status in _TITLES:
+        return _TITLES[status]
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 class Problem(Exception):
     """An expected failure, answered as problem+json with its status."""
 
@@ -49,10 +60,24 @@ class Problem(Exception):
         super().__init__(detail)
         self.status = status
         self.detail = detail
-        self.title = title or _TITLES.get(status, "Error")
+        self.title = title or title_of(status)
         self.type = type_
         self.headers = headers
         self.extra = extra
+
+
+class NotFound(Problem):
+    """404 naming what was looked for: ``NotFound("shift", "42")``."""
+
+    def __init__(self, what: str, ident: object) -> None:
+        super().__init__(404, f"{what} {str(ident)!r} not found")
+
+
+class AlreadyExists(Problem):
+    """409 naming what already exists."""
+
+    def __init__(self, what: str, ident: object) -> None:
+        super().__init__(409, f"{what} {str(ident)!r} already exists")
 
 
 def problem_response(
@@ -67,7 +92,7 @@ def problem_response(
 ) -> JSONResponse:
     body: dict[str, Any] = {
         "type": type_,
-        "title": title or _TITLES.get(status, "Error"),
+        "title": title or title_of(status),
         "status": status,
         "detail": detail,
     }

@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
-
 import orjson
 from starlette.types import Send
+
+from opticall_common.problems import title_of
 
 Headers = list[tuple[bytes, bytes]]
 
 PROBLEM_JSON = b"application/problem+json"
-_TITLES = {413: "Content Too Large", 422: "Unprocessable Content"}
-
-
-def title_of(status: int) -> str:
-    try:
-        return _TITLES.get(status) or HTTPStatus(status).phrase
-    except ValueError:
-        return "Error"
 
 
 async def send_json(

@@ -5,17 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from opticall_common.problems import Problem
+from opticall_common.problems import AlreadyExists, NotFound, Problem
 
-
-class NotFound(Problem):
-    def __init__(self, what: str, ident: str) -> None:
-        super().__init__(404, f"{what} {ident!r} not found")
-
-
-class AlreadyExists(Problem):
-    def __init__(self, what: str, ident: str) -> None:
-        super().__init__(409, f"{what} {ident!r} already exists")
+__all__ = ["AlreadyExists", "Forbidden", "InvalidShifts", "NotFound", "ShiftOverlap"]
 
 
 class InvalidShifts(Problem):
