@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 import warnings
@@ -177,17 +175,3 @@ def forecast_accuracy(job: ForecastJob, actuals: Sequence[HistoryInterval]) -> d
         "rmse": metrics["rmse"],
         "rows": out_rows,
     }
-
-
-def to_csv(rows: Sequence[dict[str, Any]], fields: Sequence[str]) -> str:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(fields), extrasaction="ignore")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow(
-            {
-                k: (v.isoformat().replace("+00:00", "Z") if isinstance(v, datetime) else v)
-                for k, v in row.items()
-            }
-        )
-    return buffer.getvalue()

@@ -8,8 +8,6 @@ Each segment lasts until the agent's next row, or the report's end (or now, if e
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from opticall_common import csv_export
 from opticall_realtime.history import AdherenceSegment, utc
 from opticall_realtime.record import WORKING_STATES
 
@@ -116,8 +115,4 @@ REPORT_COLUMNS = (
 
 
 def to_csv(rows: Sequence[dict[str, Any]]) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=REPORT_COLUMNS, extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buf.getvalue()
+    return csv_export.to_csv(rows, REPORT_COLUMNS)

@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from opticall_common.csv_export import to_csv
 from opticall_common.problems import Problem
 from opticall_forecasting import history_store, job_store, reports
 from opticall_forecasting.deps import Sessions, Staff, unprocessable
@@ -77,7 +78,7 @@ async def service_level(
     rows = await asyncio.to_thread(history_store.query, sessions, queue, lo, hi)
     report = await asyncio.to_thread(reports.service_level, rows, bucket)
     if fmt == "csv":
-        return _csv(reports.to_csv(report["rows"], SL_FIELDS), "service-level")
+        return _csv(to_csv(report["rows"], SL_FIELDS), "service-level")
     return report
 
 
@@ -106,5 +107,5 @@ async def forecast_accuracy(
     )
     report = reports.forecast_accuracy(job, actuals)
     if fmt == "csv":
-        return _csv(reports.to_csv(report["rows"], ACCURACY_FIELDS), "forecast-accuracy")
+        return _csv(to_csv(report["rows"], ACCURACY_FIELDS), "forecast-accuracy")
     return report
