@@ -82,7 +82,7 @@ def app(db_url: str) -> FastAPI:
 @pytest.fixture
 def client(app: FastAPI, tokens: TokenFactory) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as c:
-        app.state.res.verifier.set_keys(tokens.jwks())
+        app.state.runtime.res.verifier.set_keys(tokens.jwks())
         c.headers["Authorization"] = f"Bearer {tokens.token(roles=('supervisor',))}"
         yield c
 

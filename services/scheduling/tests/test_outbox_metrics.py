@@ -26,7 +26,7 @@ def gauge(client: TestClient) -> float | None:
 
 
 def unsent(client: TestClient) -> int:
-    with transaction(client.app.state.res.sessions) as session:  # type: ignore[attr-defined]
+    with transaction(client.app.state.runtime.sessions) as session:  # type: ignore[attr-defined]
         query = select(func.count()).select_from(OutboxRecord).where(OutboxRecord.sent_at.is_(None))
         return int(session.scalar(query) or 0)
 

@@ -30,7 +30,7 @@ def shift(agent: str, start: str, end: str, **extra: object) -> dict[str, object
 
 
 def outbox(app: FastAPI) -> list[dict[str, object]]:
-    with transaction(app.state.res.sessions) as session:
+    with transaction(app.state.runtime.sessions) as session:
         rows = session.scalars(select(OutboxRecord).order_by(OutboxRecord.id)).all()
         return [json.loads(r.payload) for r in rows]
 
@@ -241,11 +241,11 @@ def test_create_shifts_in_a_rolled_back_transaction_leaves_no_outbox_row(
 ) -> None:
     app: FastAPI = client.app  # type: ignore[assignment]
     item = ShiftCreate.model_validate(shift("a-1", "2026-03-02T08:00Z", "2026-03-02T16:00Z"))
-    with pytest.raises(RuntimeError), transaction(app.state.res.sessions) as session:
+    with pytest.raises(RuntimeError), transaction(app.state.runtime.sessions) as session:
         create_shifts(session, [item], "tester")
         raise RuntimeError("caller aborts")
     assert outbox(app) == []
-    with transaction(app.state.res.sessions) as session:
+    with transaction(app.state.runtime.sessions) as session:
         (created,) = create_shifts(session, [item], "tester")
     assert [e["shift_id"] for e in outbox(app)] == [created.id]
 
@@ -271,7 +271,7 @@ def test_concurrent_overlapping_creates_exactly_one_wins(
             shift("a-1", f"2026-03-02T08:{i:02d}:00Z", f"2026-03-02T12:{i:02d}:00Z")
         )
         try:
-            with transaction(app.state.res.sessions) as session:
+            with transaction(app.state.runtime.sessions) as session:
                 create_shifts(session, [item], "tester")
         except ShiftOverlap:
             return "overlap"

@@ -55,7 +55,7 @@ def settings(db: str, prefix: str) -> Settings:
 
 
 def unsent(client: TestClient) -> int:
-    with transaction(client.app.state.res.sessions) as session:  # type: ignore[attr-defined]
+    with transaction(client.app.state.runtime.sessions) as session:  # type: ignore[attr-defined]
         return int(
             session.scalar(
                 select(func.count()).select_from(OutboxRecord).where(OutboxRecord.sent_at.is_(None))
@@ -91,7 +91,7 @@ def test_changes_survive_outage_and_restart(
     # 1. Kafka unreachable: the service serves, says Kafka is not ready, accepts changes.
     app = create_app(settings(fresh_db, prefix))
     with TestClient(app) as client:
-        app.state.res.verifier.set_keys(tokens.jwks())
+        app.state.runtime.res.verifier.set_keys(tokens.jwks())
         client.headers.update(auth)
         for agent in agents:
             assert (
@@ -119,14 +119,14 @@ def test_changes_survive_outage_and_restart(
             {"agent_id": "ag-1", "start": "2026-07-20T08:00:00Z", "end": "2026-07-20T09:00:00Z"}
         )
         rolled_back: list[str] = []
-        with pytest.raises(RuntimeError), transaction(app.state.res.sessions) as session:
+        with pytest.raises(RuntimeError), transaction(app.state.runtime.sessions) as session:
             rolled_back += [s.id for s in create_shifts(session, [item], "tester")]
             raise RuntimeError("abort")
         assert unsent(client) == len(committed) + 1  # creates + the update
     # 2. Restart (the first instance is gone, its relay never published) still without Kafka.
     app = create_app(settings(fresh_db, prefix))
     with TestClient(app) as client:
-        app.state.res.verifier.set_keys(tokens.jwks())
+        app.state.runtime.res.verifier.set_keys(tokens.jwks())
         client.headers.update(auth)
         late = client.post(
             "/shifts",

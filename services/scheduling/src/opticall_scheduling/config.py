@@ -43,6 +43,8 @@ class Settings(ServiceSettings):
     outbox_max_backoff_seconds: float = Field(default=30.0, gt=0)
     # Published outbox rows are kept this long (for audit and replays), then purged.
     outbox_retention_hours: float = Field(default=168.0, ge=0)
+    # Where /staffing/plan reads stored forecasts.
+    forecasting_url: str = "http://127.0.0.1:5003"
 
     @property
     def max_shift_length(self) -> timedelta:

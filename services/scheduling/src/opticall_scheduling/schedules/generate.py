@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from opticall_common.problems import Problem
 from opticall_scheduling.schedules import report
-from opticall_scheduling.schedules.instance import build_instance
+from opticall_scheduling.schedules.problem import build_problem
 from opticall_scheduling.schedules.schemas import (
     CoverageInterval,
     DraftShift,
@@ -31,7 +31,7 @@ class Draft:
 
 
 def generate(req: GenerateRequest) -> Draft:
-    inst = build_instance(req)
+    inst = build_problem(req)
     size = len(inst.candidates) + len(inst.slots)
     if size > MAX_CANDIDATES:
         raise Problem(

@@ -7,11 +7,10 @@ milliseconds of CPU, which must not stall the event loop serving other requests.
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 
-from opticall_common.security import Principal, Role, role_dependency
+from opticall_scheduling.deps import RuntimeDep, Staff
 from opticall_scheduling.staffing import plan as planning
 from opticall_scheduling.staffing.schemas import (
     EvaluateRequest,
@@ -25,14 +24,9 @@ from opticall_scheduling.staffing.service import evaluate, required_staff
 
 router = APIRouter(tags=["staffing"])
 
-Planner = Annotated[
-    Principal,
-    Depends(role_dependency(lambda r: r.app.state.res.verifier, Role.supervisor, Role.admin)),
-]
-
 
 @router.post("/staffing", response_model=StaffingResponse)
-async def post_staffing(body: StaffingRequest, _: Planner) -> StaffingResponse:
+async def post_staffing(body: StaffingRequest, _: Staff) -> StaffingResponse:
     """Fewest agents per interval meeting the service level and occupancy cap (Erlang C or A);
     ``agents_required`` adds shrinkage."""
     results = await asyncio.to_thread(required_staff, body, body.intervals)
@@ -40,19 +34,20 @@ async def post_staffing(body: StaffingRequest, _: Planner) -> StaffingResponse:
 
 
 @router.post("/staffing/evaluate", response_model=EvaluateResponse)
-async def post_evaluate(body: EvaluateRequest, _: Planner) -> EvaluateResponse:
+async def post_evaluate(body: EvaluateRequest, _: Staff) -> EvaluateResponse:
     """Service level, ASA, occupancy (and abandonment for Erlang A) of a given headcount."""
     return EvaluateResponse(intervals=await asyncio.to_thread(evaluate, body))
 
 
 @router.post("/staffing/plan", response_model=PlanResponse)
-async def post_plan(body: PlanRequest, request: Request, _: Planner) -> PlanResponse:
+async def post_plan(
+    body: PlanRequest, request: Request, runtime: RuntimeDep, _: Staff
+) -> PlanResponse:
     """Requirements per interval and queue from stored forecasts and/or inline intervals."""
-    settings = planning.get_plan_settings()
     queues = await planning.plan(
         body,
-        request.app.state.res.http,
-        settings.forecasting_url,
+        runtime.res.http,
+        runtime.settings.forecasting_url,
         request.headers.get("authorization"),
     )
     return await asyncio.to_thread(planning.staff_plan, body, queues)

@@ -55,7 +55,7 @@ class BreakSlot:
 
 
 @dataclass
-class Instance:
+class ScheduleProblem:
     t0: datetime
     interval: int
     count: int
@@ -155,7 +155,7 @@ def _shapes(
     return out
 
 
-def build_instance(req: GenerateRequest) -> Instance:
+def build_problem(req: GenerateRequest) -> ScheduleProblem:
     t0, count, queues, required, weights = _grid(req)
     step = req.interval_minutes
     horizon = count * step
@@ -190,7 +190,7 @@ def build_instance(req: GenerateRequest) -> Instance:
                 math.floor(agent.max_weekly_hours * 60),
             )
     _check_hour_minimums(req, kinds, candidates, limits)
-    return Instance(
+    return ScheduleProblem(
         t0=t0,
         interval=step,
         count=count,

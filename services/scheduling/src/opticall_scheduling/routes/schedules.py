@@ -1,0 +1,48 @@
+"""``/schedules``: generate a draft (CP-SAT), read it, publish it as shifts (S, A).
+
+The solver runs in a worker thread (CP-SAT releases the GIL while it searches), one solve at a
+time per process (``Runtime.solve_lock``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import APIRouter
+
+from opticall_common.db import transaction
+from opticall_scheduling.deps import RuntimeDep, Sessions, Staff
+from opticall_scheduling.schedules import drafts
+from opticall_scheduling.schedules.generate import generate
+from opticall_scheduling.schedules.schemas import GenerateRequest, Schedule
+
+router = APIRouter(prefix="/schedules", tags=["schedules"])
+
+
+@router.post("/generate", status_code=201, response_model=Schedule)
+async def post_generate(body: GenerateRequest, runtime: RuntimeDep, principal: Staff) -> Schedule:
+    """Draft shifts (with breaks) minimising weighted under-coverage, then over-coverage,
+    within ``time_limit_seconds``; coverage per interval and the solver's status, objective,
+    bound and gap. Uncoverable intervals are reported, not refused."""
+    async with runtime.solve_lock:
+        draft = await asyncio.to_thread(generate, body)
+
+    def save() -> Schedule:
+        with transaction(runtime.sessions) as session:
+            return drafts.to_out(drafts.save(session, draft, principal.username))
+
+    return await asyncio.to_thread(save)
+
+
+@router.get("/{schedule_id}", response_model=Schedule)
+def get_schedule(schedule_id: str, sessions: Sessions, _: Staff) -> Schedule:
+    with transaction(sessions) as session:
+        return drafts.to_out(drafts.get(session, schedule_id))
+
+
+@router.post("/{schedule_id}/publish", response_model=Schedule)
+def publish(schedule_id: str, sessions: Sessions, principal: Staff) -> Schedule:
+    """Create the draft's shifts, all or nothing: 409 if already published or if a shift
+    overlaps an existing one; each shift yields a ``schedule-changes`` event."""
+    with transaction(sessions) as session:
+        return drafts.to_out(drafts.publish(session, schedule_id, principal.username))
