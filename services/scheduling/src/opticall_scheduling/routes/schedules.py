@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from opticall_common.db import transaction
 from opticall_scheduling.deps import RuntimeDep, Sessions, Staff
+from opticall_scheduling.limits import list_sizes
 from opticall_scheduling.schedules import drafts
 from opticall_scheduling.schedules.generate import generate
 from opticall_scheduling.schedules.schemas import GenerateRequest, Schedule
@@ -19,7 +20,12 @@ from opticall_scheduling.schedules.schemas import GenerateRequest, Schedule
 router = APIRouter(prefix="/schedules", tags=["schedules"])
 
 
-@router.post("/generate", status_code=201, response_model=Schedule)
+@router.post(
+    "/generate",
+    status_code=201,
+    response_model=Schedule,
+    dependencies=[Depends(list_sizes(GenerateRequest))],
+)
 async def post_generate(body: GenerateRequest, runtime: RuntimeDep, principal: Staff) -> Schedule:
     """Draft shifts (with breaks) minimising weighted under-coverage, then over-coverage,
     within ``time_limit_seconds``; coverage per interval and the solver's status, objective,

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from opticall_common.app import ORJSONResponse
 from opticall_common.db import transaction
 from opticall_scheduling.access import agent_scope, is_staff, own_agent
 from opticall_scheduling.deps import Reader, RuntimeDep, Sessions, SettingsDep, Staff
 from opticall_scheduling.errors import InvalidShifts, NotFound
+from opticall_scheduling.limits import parsed_body
 from opticall_scheduling.shifts import fast, service
 from opticall_scheduling.shifts.schemas import (
     BulkCreated,
@@ -59,19 +60,31 @@ def create_shift(body: ShiftCreate, runtime: RuntimeDep, principal: Staff) -> OR
     return ORJSONResponse({"id": shift.id, "shift": service.to_dict(shift)}, status_code=201)
 
 
-@router.post("/bulk", status_code=201, summary="Create many shifts, all or nothing")
-def create_shifts(
-    body: Annotated[list[ShiftCreate], Body(description="shifts to create; errors name the index")],
-    sessions: Sessions,
-    settings: SettingsDep,
-    principal: Staff,
-) -> BulkCreated:
+async def _bulk_count(request: Request, settings: SettingsDep) -> None:
+    """The item count, checked on the parsed body before any item is validated (#27)."""
+    body = await parsed_body(request)
+    if not isinstance(body, list):
+        return  # validation words the error
     if not body:
         raise InvalidShifts([{"field": "body", "message": "no shifts given"}])
     if len(body) > settings.max_bulk_shifts:
         raise InvalidShifts(
             [{"field": "body", "message": f"at most {settings.max_bulk_shifts} shifts per request"}]
         )
+
+
+@router.post(
+    "/bulk",
+    status_code=201,
+    summary="Create many shifts, all or nothing",
+    dependencies=[Depends(_bulk_count)],
+)
+def create_shifts(
+    body: Annotated[list[ShiftCreate], Body(description="shifts to create; errors name the index")],
+    sessions: Sessions,
+    settings: SettingsDep,
+    principal: Staff,
+) -> BulkCreated:
     with transaction(sessions) as session:
         shifts = service.create_shifts(
             session, body, principal.username, max_length=settings.max_shift_length
