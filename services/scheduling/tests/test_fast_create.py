@@ -21,7 +21,11 @@ from opticall_scheduling.models import OutboxRecord, Shift
 def stored(app: FastAPI) -> tuple[int, list[dict[str, object]]]:
     with transaction(app.state.runtime.sessions) as session:
         shifts = int(session.scalar(select(func.count()).select_from(Shift)) or 0)
-        rows = session.scalars(select(OutboxRecord).order_by(OutboxRecord.id)).all()
+        rows = session.scalars(
+            select(OutboxRecord)
+            .where(OutboxRecord.topic == "schedule-changes")
+            .order_by(OutboxRecord.id)
+        ).all()
         return shifts, [json.loads(r.payload) for r in rows]
 
 

@@ -31,7 +31,11 @@ def shift(agent: str, start: str, end: str, **extra: object) -> dict[str, object
 
 def outbox(app: FastAPI) -> list[dict[str, object]]:
     with transaction(app.state.runtime.sessions) as session:
-        rows = session.scalars(select(OutboxRecord).order_by(OutboxRecord.id)).all()
+        rows = session.scalars(
+            select(OutboxRecord)
+            .where(OutboxRecord.topic == "schedule-changes")
+            .order_by(OutboxRecord.id)
+        ).all()
         return [json.loads(r.payload) for r in rows]
 
 

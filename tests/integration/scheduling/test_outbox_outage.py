@@ -58,7 +58,12 @@ def unsent(client: TestClient) -> int:
     with transaction(client.app.state.runtime.sessions) as session:  # type: ignore[attr-defined]
         return int(
             session.scalar(
-                select(func.count()).select_from(OutboxRecord).where(OutboxRecord.sent_at.is_(None))
+                select(func.count())
+                .select_from(OutboxRecord)
+                .where(
+                    OutboxRecord.sent_at.is_(None),
+                    OutboxRecord.topic == topics.SCHEDULE_CHANGES,
+                )
             )
             or 0
         )
@@ -138,10 +143,11 @@ def test_changes_survive_outage_and_restart(
         history["ag-2"] += [("created", committed[-1]), ("deleted", committed[1])]
         expected = len(committed) + 2  # + update + delete
         assert unsent(client) == expected
-        # The relay reports the backlog it cannot publish (what an alert would watch).
-        wait_for(lambda: pending_gauge(client) == expected)
+        # The relay reports the backlog it cannot publish (what an alert would watch): each
+        # change here is one transaction, which also told its agent (agent-notifications).
+        wait_for(lambda: pending_gauge(client) == 2 * expected)
         # 3. Kafka comes back.
-        app.state.relay.bootstrap_servers = kafka_bootstrap
+        app.state.runtime.relay.bootstrap_servers = kafka_bootstrap
         wait_for(lambda: unsent(client) == 0)
         wait_for(lambda: client.get("/readyz").status_code == 200)
         wait_for(lambda: pending_gauge(client) == 0)

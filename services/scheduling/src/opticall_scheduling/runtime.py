@@ -20,6 +20,7 @@ from opticall_common.db import make_engine, make_sessionmaker, run_migrations
 from opticall_common.resources import Resources, open_resources
 from opticall_scheduling.config import Settings
 from opticall_scheduling.database import MIGRATIONS, VERSION_TABLE, use_immediate_transactions
+from opticall_scheduling.outbox.notifications import notify_on_commit
 from opticall_scheduling.outbox.relay import OutboxRelay
 from opticall_scheduling.outbox.writer import wake_on_commit
 from opticall_scheduling.shifts.fast import make_fast_engine
@@ -72,6 +73,7 @@ async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
         sessions.configure(info={MAX_LENGTH_INFO: settings.max_shift_length})
         relay = make_relay(settings, engine)
         wake_on_commit(sessions, relay.notify)
+        notify_on_commit(sessions)
         res.extra_checks["kafka"] = relay.check_kafka
         fast_engine = make_fast_engine(settings.database_url, pool_size=settings.db_pool_size)
         runtime = Runtime(settings, res, engine, sessions, relay, fast_engine)

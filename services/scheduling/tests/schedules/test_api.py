@@ -51,7 +51,11 @@ def agents(client: TestClient) -> list[str]:
 
 def outbox_shift_ids(app: FastAPI) -> list[str]:
     with transaction(app.state.runtime.sessions) as session:
-        rows = session.scalars(select(OutboxRecord).order_by(OutboxRecord.id)).all()
+        rows = session.scalars(
+            select(OutboxRecord)
+            .where(OutboxRecord.topic == "schedule-changes")
+            .order_by(OutboxRecord.id)
+        ).all()
         return [json.loads(r.payload)["shift_id"] for r in rows]
 
 

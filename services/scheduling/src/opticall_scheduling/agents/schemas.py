@@ -14,7 +14,7 @@ from opticall_common.text import Identifier, Name
 AgentId = Annotated[Identifier, Field(pattern=r"^[^/\s]+$")]
 
 
-def _check_timezone(value: str | None) -> str | None:
+def check_timezone(value: str | None) -> str | None:
     if value is None:
         return None
     try:
@@ -39,7 +39,7 @@ class AgentCreate(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
-        return _check_timezone(value)
+        return check_timezone(value)
 
 
 class AgentUpdate(BaseModel):
@@ -54,7 +54,7 @@ class AgentUpdate(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
-        return _check_timezone(value)
+        return check_timezone(value)
 
 
 class AgentOut(BaseModel):

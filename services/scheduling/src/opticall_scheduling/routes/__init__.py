@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from opticall_scheduling.routes import agents, schedules, shifts, staffing
+from opticall_scheduling.routes import (
+    agents,
+    allowances,
+    balances,
+    schedules,
+    shifts,
+    staffing,
+    time_off,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     agents.router,
     shifts.router,
     staffing.router,
     schedules.router,
+    balances.router,
+    allowances.router,
+    time_off.router,
 )

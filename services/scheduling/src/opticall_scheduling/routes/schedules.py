@@ -7,6 +7,7 @@ time per process (``Runtime.solve_lock``).
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends
 
@@ -16,6 +17,7 @@ from opticall_scheduling.limits import list_sizes
 from opticall_scheduling.schedules import drafts
 from opticall_scheduling.schedules.generate import generate
 from opticall_scheduling.schedules.schemas import GenerateRequest, Schedule
+from opticall_scheduling.timeoff.requests import approved_between
 
 router = APIRouter(prefix="/schedules", tags=["schedules"])
 
@@ -28,10 +30,19 @@ router = APIRouter(prefix="/schedules", tags=["schedules"])
 )
 async def post_generate(body: GenerateRequest, runtime: RuntimeDep, principal: Staff) -> Schedule:
     """Draft shifts (with breaks) minimising weighted under-coverage, then over-coverage,
-    within ``time_limit_seconds``; coverage per interval and the solver's status, objective,
-    bound and gap. Uncoverable intervals are reported, not refused."""
+    within ``time_limit_seconds``; an agent's approved time off is unavailability; coverage
+    per interval and the solver's status, objective, bound and gap. Uncoverable intervals are reported, not refused."""
+
+    def unavailable() -> dict[str, list[tuple[datetime, datetime]]]:
+        start = min(r.start for r in body.requirement)
+        # The horizon ends at the last interval's end; a day beyond covers any interval length.
+        end = max(r.start for r in body.requirement) + timedelta(days=1)
+        with transaction(runtime.sessions) as session:
+            return approved_between(session, [a.agent_id for a in body.agents], start, end)
+
+    time_off = await asyncio.to_thread(unavailable)
     async with runtime.solve_lock:
-        draft = await asyncio.to_thread(generate, body)
+        draft = await asyncio.to_thread(generate, body, time_off)
 
     def save() -> Schedule:
         with transaction(runtime.sessions) as session:
