@@ -12,6 +12,7 @@ from opticall_scheduling.routes import (
     shifts,
     staffing,
     time_off,
+    trades,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
@@ -22,4 +23,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     balances.router,
     allowances.router,
     time_off.router,
+    trades.router,
 )

@@ -31,7 +31,8 @@ router = APIRouter(prefix="/schedules", tags=["schedules"])
 async def post_generate(body: GenerateRequest, runtime: RuntimeDep, principal: Staff) -> Schedule:
     """Draft shifts (with breaks) minimising weighted under-coverage, then over-coverage,
     within ``time_limit_seconds``; an agent's approved time off is unavailability; coverage
-    per interval and the solver's status, objective, bound and gap. Uncoverable intervals are reported, not refused."""
+    per interval and the solver's status, objective, bound and gap. Uncoverable intervals are
+    reported, not refused."""
 
     def unavailable() -> dict[str, list[tuple[datetime, datetime]]]:
         start = min(r.start for r in body.requirement)
