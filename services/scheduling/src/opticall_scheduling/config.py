@@ -58,6 +58,9 @@ class Settings(ServiceSettings):
     trade_auto_approve: bool = True
     # Calendar feeds: shifts that ended up to this many days ago are still in the feed.
     calendar_past_days: int = Field(default=30, ge=0, le=366)
+    # The gateway's public base URL (https://wfm.example.com): calendar tokens are answered
+    # with a full URL under it; unset, with the path alone.
+    public_url: str = ""
 
     @property
     def max_shift_length(self) -> timedelta:

@@ -8,6 +8,7 @@ from opticall_scheduling.routes import (
     agents,
     allowances,
     balances,
+    calendar,
     schedules,
     shifts,
     staffing,
@@ -24,4 +25,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     allowances.router,
     time_off.router,
     trades.router,
+    calendar.router,
 )
