@@ -236,3 +236,20 @@ def test_only_the_partner_accepts_and_only_the_offerer_cancels(
     b1 = as_role("agent", agent_id="b-1")
     cancelled = client.post(f"/shift-trades/{trade['id']}/cancel", headers=b1)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+
+
+def test_a_shift_longer_than_the_maximum_now_cannot_change_hands(
+    app: FastAPI,
+    client: TestClient,
+    shifts: dict[str, str],
+    as_role: Headers,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    trade = offer(client, shifts["b1"], "b-2", want_shift_id=shifts["b2"]).json()
+    monkeypatch.setattr(app.state.runtime.settings, "max_shift_hours", 6.0)  # lowered since
+    resp = client.post(
+        f"/shift-trades/{trade['id']}/accept", headers=as_role("agent", agent_id="b-2")
+    )
+    assert resp.status_code == 422 and resp.json()["rule"] == "max_shift_length"
+    # Both agents are checked: each would take an 8-hour shift.
+    assert {v["agent_id"] for v in resp.json()["violations"]} == {"b-1", "b-2"}
