@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from services.scheduling.tests.conftest import outbox
 
 from opticall_common.db import transaction
 from opticall_scheduling.errors import ShiftOverlap
-from opticall_scheduling.models import OutboxRecord
 from opticall_scheduling.shifts.schemas import ShiftCreate
 from opticall_scheduling.shifts.service import create_shifts
 
@@ -27,16 +25,6 @@ def agents(client: TestClient) -> list[str]:
 
 def shift(agent: str, start: str, end: str, **extra: object) -> dict[str, object]:
     return {"agent_id": agent, "start": start, "end": end, **extra}
-
-
-def outbox(app: FastAPI) -> list[dict[str, object]]:
-    with transaction(app.state.runtime.sessions) as session:
-        rows = session.scalars(
-            select(OutboxRecord)
-            .where(OutboxRecord.topic == "schedule-changes")
-            .order_by(OutboxRecord.id)
-        ).all()
-        return [json.loads(r.payload) for r in rows]
 
 
 def test_create_returns_id_and_utc(client: TestClient, agents: list[str]) -> None:

@@ -3,27 +3,15 @@ change and its outbox rows, roles and bad input."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-
-from opticall_common.db import transaction
-from opticall_scheduling.models import OutboxRecord
+from services.scheduling.tests.conftest import outbox
 
 Headers = Callable[..., dict[str, str]]
-
-
-def outbox(app: FastAPI, topic: str) -> list[dict[str, Any]]:
-    with transaction(app.state.runtime.sessions) as session:
-        rows = session.scalars(
-            select(OutboxRecord).where(OutboxRecord.topic == topic).order_by(OutboxRecord.id)
-        ).all()
-        return [json.loads(r.payload) for r in rows]
 
 
 @pytest.fixture
@@ -282,6 +270,12 @@ def test_balances_csv_import_names_bad_rows(client: TestClient, floor: None) -> 
         "/time-off-balances/import", content="agent,hours\n", headers={"content-type": "text/csv"}
     )
     assert missing.status_code == 422
+    # What the fuzzer sent: a bare CR in the header line, and a NUL.
+    for junk in ("\r\uc0be\x94\U000fe03d\xcdx", "agent_id,type,hours\na-1,si\x00ck,1\n"):
+        resp = client.post(
+            "/time-off-balances/import", content=junk.encode(), headers={"content-type": "text/csv"}
+        )
+        assert resp.status_code == 422, resp.text
 
 
 def test_generation_treats_approved_time_off_as_unavailable(

@@ -3,7 +3,6 @@ approval, the swap and its outbox rows, roles and bad input."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,21 +10,10 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-
-from opticall_common.db import transaction
-from opticall_scheduling.models import OutboxRecord
+from services.scheduling.tests.conftest import outbox
 
 Headers = Callable[..., dict[str, str]]
 DAY = "2030-06-04"  # a Tuesday
-
-
-def outbox(app: FastAPI, topic: str) -> list[dict[str, Any]]:
-    with transaction(app.state.runtime.sessions) as session:
-        rows = session.scalars(
-            select(OutboxRecord).where(OutboxRecord.topic == topic).order_by(OutboxRecord.id)
-        ).all()
-        return [json.loads(r.payload) for r in rows]
 
 
 def post_shift(

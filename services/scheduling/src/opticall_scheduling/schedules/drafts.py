@@ -9,12 +9,11 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from opticall_common.db import get_or_404
 from opticall_common.events import utcnow
 from opticall_common.problems import Problem
-from opticall_scheduling.errors import NotFound
 from opticall_scheduling.schedules.generate import Draft
 from opticall_scheduling.schedules.models import GeneratedSchedule
 from opticall_scheduling.schedules.schemas import Schedule, ScheduleStatus
@@ -37,13 +36,7 @@ def to_out(row: GeneratedSchedule) -> Schedule:
 
 
 def get(session: Session, schedule_id: str, *, for_update: bool = False) -> GeneratedSchedule:
-    query = select(GeneratedSchedule).where(GeneratedSchedule.id == schedule_id)
-    if for_update:
-        query = query.with_for_update()
-    row = session.scalars(query).first()
-    if row is None:
-        raise NotFound("schedule", schedule_id)
-    return row
+    return get_or_404(session, GeneratedSchedule, schedule_id, "schedule", for_update=for_update)
 
 
 def save(session: Session, draft: Draft, actor: str | None) -> GeneratedSchedule:

@@ -17,10 +17,11 @@ from sqlalchemy import Select, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from opticall_common.db import get_or_404
 from opticall_common.events import ChangeOp, utcnow
 from opticall_scheduling.config import DEFAULT_MAX_SHIFT_HOURS, HARD_MAX_SHIFT_HOURS
 from opticall_scheduling.database import EXCLUSION_VIOLATION, FOREIGN_KEY_VIOLATION, sqlstate
-from opticall_scheduling.errors import InvalidShifts, NotFound, ShiftOverlap
+from opticall_scheduling.errors import InvalidShifts, ShiftOverlap
 from opticall_scheduling.models import Agent, Shift
 from opticall_scheduling.outbox.writer import record_change, record_owner_change
 from opticall_scheduling.shifts import rules
@@ -243,13 +244,7 @@ def _drop_index(error: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_shift(session: Session, shift_id: str, *, for_update: bool = False) -> Shift:
-    query = select(Shift).where(Shift.id == shift_id)
-    if for_update:
-        query = query.with_for_update()
-    shift = session.scalars(query).first()
-    if shift is None:
-        raise NotFound("shift", shift_id)
-    return shift
+    return get_or_404(session, Shift, shift_id, "shift", for_update=for_update)
 
 
 def update_shift(

@@ -65,31 +65,10 @@ def _upsert(session: Session, rows: list[tuple[str, str, float]]) -> None:
 def import_csv(session: Session, text: str, max_rows: int) -> BalanceImport:
     """Set the balances a CSV names (columns ``agent_id,type,hours``; other rows untouched);
     all or nothing, every bad row named by its line number."""
-    reader = csv.DictReader(io.StringIO(text), strict=True)
-    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise Problem(422, f"the CSV needs the columns {', '.join(CSV_COLUMNS)}; missing {missing}")
-    rows: list[tuple[str, str, float]] = []
-    errors: list[dict[str, Any]] = []
-    seen: dict[tuple[str, str], int] = {}
+    # newline="": the csv module reads the line ends itself (CR, LF or CRLF, quoted or not).
+    reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
     try:
-        for record in reader:
-            line = reader.line_num
-            if len(rows) + len(errors) >= max_rows:
-                raise Problem(422, f"at most {max_rows} rows per import")
-            try:
-                item = BalanceRow.model_validate({c: record.get(c) for c in CSV_COLUMNS})
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                field = ".".join(str(p) for p in first["loc"])
-                errors.append({"row": line, "field": field, "message": first["msg"]})
-                continue
-            agent = item.agent_id
-            if (agent, item.type) in seen:
-                errors.append({"row": line, "message": f"repeats line {seen[(agent, item.type)]}"})
-                continue
-            seen[(agent, item.type)] = line
-            rows.append((agent, item.type, item.hours))
+        rows, errors, seen = _read_rows(reader, max_rows)
     except csv.Error as exc:
         raise Problem(422, f"line {reader.line_num}: not valid CSV: {exc}") from exc
     known = set(
@@ -105,3 +84,33 @@ def import_csv(session: Session, text: str, max_rows: int) -> BalanceImport:
         raise Problem(422, f"line {errors[0]['row']}: {errors[0]['message']}", errors=errors[:100])
     _upsert(session, rows)
     return BalanceImport(rows=len(rows), agents=len({r[0] for r in rows}))
+
+
+def _read_rows(
+    reader: csv.DictReader[str], max_rows: int
+) -> tuple[list[tuple[str, str, float]], list[dict[str, Any]], dict[tuple[str, str], int]]:
+    """(rows, errors, line of each (agent, type)) of a balance CSV."""
+    missing = [c for c in CSV_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise Problem(422, f"the CSV needs the columns {', '.join(CSV_COLUMNS)}; missing {missing}")
+    rows: list[tuple[str, str, float]] = []
+    errors: list[dict[str, Any]] = []
+    seen: dict[tuple[str, str], int] = {}
+    for record in reader:
+        line = reader.line_num
+        if len(rows) + len(errors) >= max_rows:
+            raise Problem(422, f"at most {max_rows} rows per import")
+        try:
+            item = BalanceRow.model_validate({c: record.get(c) for c in CSV_COLUMNS})
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            errors.append({"row": line, "field": field, "message": first["msg"]})
+            continue
+        key = (item.agent_id, item.type)
+        if key in seen:
+            errors.append({"row": line, "message": f"repeats line {seen[key]}"})
+            continue
+        seen[key] = line
+        rows.append((item.agent_id, item.type, item.hours))
+    return rows, errors, seen

@@ -21,11 +21,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
+from opticall_common.db import get_or_404
 from opticall_common.events import utcnow
 from opticall_common.notifications import NotificationKind
 from opticall_common.problems import Problem
 from opticall_scheduling.agents.service import get_agent
-from opticall_scheduling.errors import NotFound
 from opticall_scheduling.models import Shift
 from opticall_scheduling.outbox.notifications import notify, quiet_shift_notes
 from opticall_scheduling.shifts.cursor import decode_cursor, encode_cursor
@@ -206,13 +206,7 @@ def create(
 
 
 def get(session: Session, request_id: str, *, for_update: bool = False) -> TimeOffRequest:
-    query = select(TimeOffRequest).where(TimeOffRequest.id == request_id)
-    if for_update:
-        query = query.with_for_update()
-    req = session.scalars(query).first()
-    if req is None:
-        raise NotFound("time off", request_id)
-    return req
+    return get_or_404(session, TimeOffRequest, request_id, "time off", for_update=for_update)
 
 
 def _locked(session: Session, request_id: str) -> TimeOffRequest:

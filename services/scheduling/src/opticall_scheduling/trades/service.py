@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, tuple_
 from sqlalchemy.orm import Session
 
+from opticall_common.db import get_or_404
 from opticall_common.events import utcnow
 from opticall_common.notifications import NotificationKind
 from opticall_common.problems import Problem
 from opticall_scheduling.agents.service import get_agent
-from opticall_scheduling.errors import Forbidden, NotFound
+from opticall_scheduling.errors import Forbidden
 from opticall_scheduling.models import Agent, Shift
 from opticall_scheduling.outbox.notifications import notify, quiet_shift_notes
 from opticall_scheduling.outbox.writer import record_owner_change
@@ -138,13 +139,7 @@ def create(
 
 
 def get(session: Session, trade_id: str, *, for_update: bool = False) -> ShiftTrade:
-    query = select(ShiftTrade).where(ShiftTrade.id == trade_id)
-    if for_update:
-        query = query.with_for_update()
-    trade = session.scalars(query).first()
-    if trade is None:
-        raise NotFound("shift trade", trade_id)
-    return trade
+    return get_or_404(session, ShiftTrade, trade_id, "shift trade", for_update=for_update)
 
 
 @dataclass
