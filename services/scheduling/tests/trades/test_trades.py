@@ -241,3 +241,15 @@ def test_a_shift_longer_than_the_maximum_now_cannot_change_hands(
     assert resp.status_code == 422 and resp.json()["rule"] == "max_shift_length"
     # Both agents are checked: each would take an 8-hour shift.
     assert {v["agent_id"] for v in resp.json()["violations"]} == {"b-1", "b-2"}
+
+
+def test_staff_take_an_open_offer_for_a_named_agent(
+    client: TestClient, shifts: dict[str, str]
+) -> None:
+    later = post_shift(client, "b-1", "2030-06-14T08:00:00Z", "2030-06-14T16:00:00Z")
+    trade = client.post("/shift-trades", json={"shift_id": later}).json()
+    unnamed = client.post(f"/shift-trades/{trade['id']}/accept")
+    assert unnamed.status_code == 422 and "agent_id" in unnamed.json()["detail"]
+    named = client.post(f"/shift-trades/{trade['id']}/accept", json={"agent_id": "b-2"})
+    assert named.status_code == 200 and named.json()["to_agent_id"] == "b-2"
+    assert owner(client, later) == "b-2"

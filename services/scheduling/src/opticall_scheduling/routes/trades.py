@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query
 
 from opticall_common.db import transaction
+from opticall_common.problems import Problem
 from opticall_scheduling.access import agent_scope, check_acts_for, is_staff, own_agent
 from opticall_scheduling.config import Settings
 from opticall_scheduling.deps import Reader, Sessions, SettingsDep, Staff
-from opticall_scheduling.errors import Forbidden, NotFound
+from opticall_scheduling.errors import NotFound
 from opticall_scheduling.trades import service
 from opticall_scheduling.trades.schemas import (
     TradeAccept,
@@ -96,11 +97,11 @@ def accept(
         if is_staff(principal):
             taker = (body.agent_id if body else None) or trade.to_agent_id
             if taker is None:
-                raise Forbidden("name the agent who takes this open offer in agent_id")
+                raise Problem(422, "name the agent who takes this open offer in agent_id")
         else:
             taker = own_agent(principal)
-            if body is not None and body.agent_id not in (None, taker):
-                check_acts_for(principal, body.agent_id or taker)
+            if body is not None and body.agent_id is not None:
+                check_acts_for(principal, body.agent_id)
         trade = service.accept(
             session,
             trade_id,
