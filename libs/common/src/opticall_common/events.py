@@ -17,6 +17,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import SchemaValidator
 
 from opticall_common import topics
+from opticall_common.notifications import AgentNotification
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -203,6 +204,8 @@ class ActivityKind(StrEnum):
     lunch = "lunch"
     meeting = "meeting"
     training = "training"
+    # Approved time off inside a shift: the agent is scheduled off for that part.
+    time_off = "time_off"
 
 
 class ShiftActivity(BaseModel):
@@ -341,6 +344,7 @@ TOPIC_MODELS: dict[str, type[BaseModel]] = {
     topics.FORECAST_REQUESTS: ForecastRequest,
     topics.FORECAST_RESULTS: ForecastResult,
     topics.ADHERENCE_CHANGES: AdherenceChange,
+    topics.AGENT_NOTIFICATIONS: AgentNotification,
 }
 
 TOPIC_KEYS: dict[str, str] = {
@@ -349,6 +353,7 @@ TOPIC_KEYS: dict[str, str] = {
     topics.FORECAST_REQUESTS: "request_id",
     topics.FORECAST_RESULTS: "request_id",
     topics.ADHERENCE_CHANGES: "agent_id",
+    topics.AGENT_NOTIFICATIONS: "agent_id",
 }
 
 SchemaMode = Literal["validation", "serialization"]

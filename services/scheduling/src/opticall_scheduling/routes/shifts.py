@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response
-from sqlalchemy import Engine
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from opticall_common.app import ORJSONResponse
 from opticall_common.db import transaction
-from opticall_scheduling.deps import Reader, Sessions, SettingsDep, Staff, is_staff
-from opticall_scheduling.errors import Forbidden, InvalidShifts, NotFound
+from opticall_scheduling.access import agent_scope, is_staff, own_agent
+from opticall_scheduling.deps import Reader, RuntimeDep, Sessions, SettingsDep, Staff
+from opticall_scheduling.errors import InvalidShifts, NotFound
+from opticall_scheduling.limits import parsed_body
 from opticall_scheduling.shifts import fast, service
 from opticall_scheduling.shifts.schemas import (
     BulkCreated,
@@ -36,44 +37,54 @@ router = APIRouter(prefix="/shifts", tags=["shifts"])
     response_model=ShiftCreated,
     summary="Create a shift (409 if it overlaps)",
 )
-def create_shift(
-    request: Request, body: ShiftCreate, sessions: Sessions, settings: SettingsDep, principal: Staff
-) -> ORJSONResponse:
+def create_shift(body: ShiftCreate, runtime: RuntimeDep, principal: Staff) -> ORJSONResponse:
     shift = None
-    engine: Engine | None = request.app.state.fast_engine
-    if engine is not None:
+    max_length = runtime.settings.max_shift_length
+    if runtime.fast_engine is not None:
         try:
             shift = fast.create_one(
-                engine, sessions, body, principal.username, max_length=settings.max_shift_length
+                runtime.fast_engine,
+                runtime.sessions,
+                body,
+                principal.username,
+                max_length=max_length,
             )
-            request.app.state.relay.notify()
+            runtime.relay.notify()
         except fast.Fallback:
             pass  # rolled back; the checked path below says exactly what is wrong
     if shift is None:
-        with transaction(sessions) as session:
+        with transaction(runtime.sessions) as session:
             (shift,) = service.create_shifts(
-                session,
-                [body],
-                principal.username,
-                max_length=settings.max_shift_length,
-                indexed=False,
+                session, [body], principal.username, max_length=max_length, indexed=False
             )
     return ORJSONResponse({"id": shift.id, "shift": service.to_dict(shift)}, status_code=201)
 
 
-@router.post("/bulk", status_code=201, summary="Create many shifts, all or nothing")
-def create_shifts(
-    body: Annotated[list[ShiftCreate], Body(description="shifts to create; errors name the index")],
-    sessions: Sessions,
-    settings: SettingsDep,
-    principal: Staff,
-) -> BulkCreated:
+async def _bulk_count(request: Request, settings: SettingsDep) -> None:
+    """The item count, checked on the parsed body before any item is validated (#27)."""
+    body = await parsed_body(request)
+    if not isinstance(body, list):
+        return  # validation words the error
     if not body:
         raise InvalidShifts([{"field": "body", "message": "no shifts given"}])
     if len(body) > settings.max_bulk_shifts:
         raise InvalidShifts(
             [{"field": "body", "message": f"at most {settings.max_bulk_shifts} shifts per request"}]
         )
+
+
+@router.post(
+    "/bulk",
+    status_code=201,
+    summary="Create many shifts, all or nothing",
+    dependencies=[Depends(_bulk_count)],
+)
+def create_shifts(
+    body: Annotated[list[ShiftCreate], Body(description="shifts to create; errors name the index")],
+    sessions: Sessions,
+    settings: SettingsDep,
+    principal: Staff,
+) -> BulkCreated:
     with transaction(sessions) as session:
         shifts = service.create_shifts(
             session, body, principal.username, max_length=settings.max_shift_length
@@ -96,12 +107,9 @@ def list_shifts(
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ORJSONResponse:
-    if not is_staff(principal):
-        if principal.agent_id is None:  # a user not linked to an agent
-            return ORJSONResponse({"items": [], "next_cursor": None})
-        if agent_id is not None and agent_id != principal.agent_id:
-            raise Forbidden("agents may only list their own shifts")
-        agent_id = principal.agent_id
+    if not is_staff(principal) and principal.agent_id is None:  # a user linked to no agent
+        return ORJSONResponse({"items": [], "next_cursor": None})
+    agent_id = agent_scope(principal, agent_id)
     with transaction(sessions) as session:
         rows, next_cursor = service.list_shifts(
             session,
@@ -121,11 +129,10 @@ def list_shifts(
 
 @router.get("/{shift_id}", summary="One shift")
 def get_shift(shift_id: str, sessions: Sessions, principal: Reader) -> ShiftOut:
-    if not is_staff(principal) and principal.agent_id is None:
-        raise Forbidden("this user is not linked to an agent")
+    own = None if is_staff(principal) else own_agent(principal)
     with transaction(sessions) as session:
         shift = service.get_shift(session, shift_id)
-        if not is_staff(principal) and shift.agent_id != principal.agent_id:
+        if own is not None and shift.agent_id != own:
             raise NotFound("shift", shift_id)  # don't reveal other agents' shift ids
         return service.to_out(shift)
 

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from opticall_common.problems import Problem
 from opticall_scheduling.schedules.schemas import GenerateRequest, Window
+from opticall_scheduling.workrules import inside, serves_queue, subtract
 
 WEEK = 7 * 1440
 # Weights become integers for the solver; a tenth is fine enough to order priorities.
@@ -55,7 +57,7 @@ class BreakSlot:
 
 
 @dataclass
-class Instance:
+class ScheduleProblem:
     t0: datetime
     interval: int
     count: int
@@ -98,10 +100,6 @@ def _minutes(req: GenerateRequest, t0: datetime, windows: list[Window]) -> list[
     return out
 
 
-def _inside(start: int, end: int, windows: list[tuple[int, int]] | None) -> bool:
-    return windows is None or any(lo <= start and end <= hi for lo, hi in windows)
-
-
 def _grid(
     req: GenerateRequest,
 ) -> tuple[datetime, int, list[str | None], list[list[int]], list[list[int]]]:
@@ -142,7 +140,7 @@ def _shapes(
         unpaid = sum(b.length_minutes for b in tpl.breaks if not b.is_paid)
         for start in range(0, horizon - tpl.length_minutes + 1, tpl.start_granularity_minutes):
             end = start + tpl.length_minutes
-            if not _inside(start, end, open_hours):
+            if not inside(start, end, open_hours):
                 continue
             positions = []
             for b in tpl.breaks:
@@ -155,7 +153,30 @@ def _shapes(
     return out
 
 
-def build_instance(req: GenerateRequest) -> Instance:
+def _availability(
+    req: GenerateRequest,
+    t0: datetime,
+    horizon: int,
+    windows: list[Window] | None,
+    off: Sequence[tuple[datetime, datetime]],
+) -> list[tuple[int, int]] | None:
+    """An agent's availability in minutes, less their approved time off."""
+    avail = None if windows is None else _minutes(req, t0, windows)
+    if not off:
+        return avail
+    busy = [
+        (math.floor((s - t0).total_seconds() / 60), math.ceil((e - t0).total_seconds() / 60))
+        for s, e in off
+    ]
+    return subtract(avail if avail is not None else [(0, horizon)], busy)
+
+
+def build_problem(
+    req: GenerateRequest, time_off: Mapping[str, Sequence[tuple[datetime, datetime]]] | None = None
+) -> ScheduleProblem:
+    """The solver's problem for ``req``; ``time_off`` (agent id -> approved time off) is
+    unavailability, whatever the request says about the agent's availability."""
+    time_off = time_off or {}
     t0, count, queues, required, weights = _grid(req)
     step = req.interval_minutes
     horizon = count * step
@@ -174,12 +195,13 @@ def build_instance(req: GenerateRequest) -> Instance:
             )
     candidates: list[Candidate] = []
     for a, agent in enumerate(req.agents):
-        avail = None if agent.availability is None else _minutes(req, t0, agent.availability)
+        avail = _availability(
+            req, t0, horizon, agent.availability, time_off.get(agent.agent_id, ())
+        )
         for k, kind in enumerate(kinds):
-            queue = queues[kind.queue]
-            if queue is not None and agent.queues and queue not in agent.queues:
+            if not serves_queue(agent.queues, queues[kind.queue]):
                 continue
-            if _inside(kind.start, kind.end, avail):
+            if inside(kind.start, kind.end, avail):
                 candidates.append(Candidate(a, k))
     limits: dict[tuple[int, int], tuple[int, int]] = {}
     for a, agent in enumerate(req.agents):
@@ -190,7 +212,7 @@ def build_instance(req: GenerateRequest) -> Instance:
                 math.floor(agent.max_weekly_hours * 60),
             )
     _check_hour_minimums(req, kinds, candidates, limits)
-    return Instance(
+    return ScheduleProblem(
         t0=t0,
         interval=step,
         count=count,
