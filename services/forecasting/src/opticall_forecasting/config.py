@@ -23,7 +23,8 @@ class Settings(ServiceSettings):
     port: int = 5003
     database_url: str = database_url_field("forecasting")
     run_migrations: bool = True
-    # Model fits are CPU-bound: they run in this many worker processes (0 = one per core).
+    # Model fits are CPU-bound: they run in this many worker processes (0 = one per CPU this
+    # process may use: its affinity mask capped by its cgroup quota).
     pool_size: int = Field(default=0, ge=0, le=64)
     # Import statsforecast (numba JIT, ~10 s) in each pool process right after start-up, in the
     # background, so the first job does not pay for it.

@@ -21,6 +21,7 @@ from typing import ParamSpec, TypeVar
 
 import numpy as np
 
+from opticall_common.cpus import usable_cpus
 from opticall_forecasting.fitting import FitSpec, fit_prophet, quiet_logs
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ def _ready() -> int:
 
 class ModelPool:
     def __init__(self, size: int, warm_statsforecast: bool) -> None:
-        self.size = size or os.cpu_count() or 1
+        # 0: the CPUs this process may use (affinity, cgroup quota), not the host's core count.
+        self.size = size or usable_cpus()
         self.warm_statsforecast = warm_statsforecast
         self._executor: ProcessPoolExecutor | None = None
 
