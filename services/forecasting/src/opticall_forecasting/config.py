@@ -33,8 +33,13 @@ class Settings(ServiceSettings):
     max_periods: int = Field(default=10_000, ge=1)
     # Prophet draws this many samples for yhat_lower/upper; 1000 (Prophet's default) is slow.
     uncertainty_samples: int = Field(default=200, ge=0, le=2000)
-    # Rolling-origin folds per candidate model in a forecast job's backtest.
-    backtest_folds: int = Field(default=2, ge=1, le=5)
+    # Rolling-origin backtest origins (windows of the requested horizon) per candidate model.
+    backtest_folds: int = Field(default=3, ge=1, le=8)
+    # Peers that forecast jobs' ``auto`` backtests besides the fast candidates and Prophet
+    # (/predict's auto leaves them out: MSTL costs seconds per fit, times every origin).
+    job_extra_candidates: tuple[str, ...] = ("mstl",)
+    # Claims of a request whose fit kills the model process before it is dead-lettered.
+    max_attempts: int = Field(default=3, ge=1, le=20)
     # Holidays of this country (ISO code known to the ``holidays`` package) by default.
     default_country: str | None = None
     # Run the forecast-requests consumer in this process.

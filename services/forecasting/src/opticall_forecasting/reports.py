@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opticall_forecasting.backtest import accuracy
 from opticall_forecasting.db_models import ForecastJob, HistoryInterval
+from opticall_forecasting.engine import accuracy
 from opticall_forecasting.series import SeriesError
 
 MAX_BUCKET = pd.Timedelta(days=31)

@@ -198,6 +198,9 @@ def normalize_freq(freq: str, field: str = "freq") -> str:
         raise SeriesError(field, f"unknown frequency {freq!r}") from exc
     if offset is None:
         raise SeriesError(field, f"unknown frequency {freq!r}")
+    # pandas accepts "0min" and "-5min"; a step must move forward (a zero step divides by zero).
+    if offset.n <= 0:
+        raise SeriesError(field, f"frequency {freq!r} must be a positive step")
     return str(offset.freqstr)
 
 

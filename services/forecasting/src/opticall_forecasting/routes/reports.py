@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from opticall_common.csv_export import to_csv
 from opticall_common.problems import Problem
+from opticall_common.text import Identifier
 from opticall_forecasting import history_store, job_store, reports
 from opticall_forecasting.deps import Sessions, Staff, unprocessable
 from opticall_forecasting.series import SeriesError, time_range
@@ -64,7 +65,7 @@ def _csv(text: str, name: str) -> Response:
 async def service_level(
     _: Staff,
     sessions: Sessions,
-    queue: Annotated[str | None, Query(max_length=128)] = None,
+    queue: Annotated[Identifier | None, Query()] = None,
     start: datetime | None = None,
     end: datetime | None = None,
     interval: Annotated[str, Query(max_length=16)] = "1h",
