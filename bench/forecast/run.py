@@ -80,8 +80,9 @@ def main() -> None:
     sys.stdout = sys.stderr
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     warnings.simplefilter("ignore")
-    from opticall_common.testing import TokenFactory
     from opticall_forecasting.baselines import seasonal_naive
+
+    from opticall_common.testing import TokenFactory
     from opticall_forecasting.config import Settings
     from opticall_forecasting.fitting import WEEK, FitSpec, fit_prophet, quiet_logs
 

@@ -61,7 +61,12 @@ def test_object_body_defaults_to_auto_and_open_hours_count_open_intervals(
 
 def test_explicit_future_in_closed_hours_is_not_forecast(api: TestClient) -> None:
     future = ["2025-02-03T06:30:00Z", "2025-02-03T07:00:00Z", "2025-02-08T10:00:00Z"]
-    body = {"history": bank_history(), "future": future, "open_hours": OPEN, "model": "weekly_average"}
+    body = {
+        "history": bank_history(),
+        "future": future,
+        "open_hours": OPEN,
+        "model": "weekly_average",
+    }
     resp = api.post("/predict", json=body)
     assert resp.status_code == 200, resp.text
     assert [r["ds"] for r in resp.json()] == ["2025-02-03T07:00:00Z"]
@@ -102,8 +107,15 @@ def test_bad_job_model_and_open_hours_are_422(api: TestClient) -> None:
 
 def test_control_characters_in_queue_ids_are_refused(api: TestClient) -> None:
     for path, kwargs in (
-        ("/history", {"json": {"queue": "a\x00b", "intervals": [
-            {"interval_start": "2025-01-01T00:00:00Z", "offered": 1}]}}),
+        (
+            "/history",
+            {
+                "json": {
+                    "queue": "a\x00b",
+                    "intervals": [{"interval_start": "2025-01-01T00:00:00Z", "offered": 1}],
+                }
+            },
+        ),
         ("/forecasts", {"json": {"queue": "sales\n", "periods": 3}}),
     ):
         resp = api.post(path, **kwargs)
@@ -135,6 +147,7 @@ def test_open_hours_per_queue_shape_the_job(api: TestClient) -> None:
     assert job["status"] == "done", job
     stamps = pd.DatetimeIndex([p["ds"] for p in job["points"]])
     assert len(stamps) == 56  # two open days, not 28 hours of a 24-hour grid
+    assert str(stamps[0]) == "2025-01-27 07:00:00+00:00"  # Friday 20:30 was the last point
     assert ((stamps.hour >= 7) & (stamps.hour < 21)).all() and (stamps.day_of_week < 5).all()
     accuracy = job["accuracy"]
     assert accuracy["chosen"] == job["model"] and accuracy["horizon"] == 56

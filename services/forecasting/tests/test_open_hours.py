@@ -20,8 +20,13 @@ def test_open_is_start_in_a_window_and_close_is_exclusive() -> None:
     hours = parse_open_hours({"weekly": [WEEKDAYS]})
     # 2025-01-06 is a Monday, 2025-01-11 a Saturday.
     got = hours.is_open(
-        stamps("2025-01-06 06:30", "2025-01-06 07:00", "2025-01-06 20:30", "2025-01-06 21:00",
-               "2025-01-11 10:00")
+        stamps(
+            "2025-01-06 06:30",
+            "2025-01-06 07:00",
+            "2025-01-06 20:30",
+            "2025-01-06 21:00",
+            "2025-01-11 10:00",
+        )
     )
     assert got.tolist() == [False, True, True, False, False]
 
@@ -66,7 +71,9 @@ def test_malformed_or_empty_open_hours_are_refused(raw: object) -> None:
 
 
 def test_midnight_close_and_round_trip() -> None:
-    hours = OpenHours.model_validate({"weekly": [{"days": ["Sun"], "open": "00:00", "close": "24:00"}]})
+    hours = OpenHours.model_validate(
+        {"weekly": [{"days": ["Sun"], "open": "00:00", "close": "24:00"}]}
+    )
     assert hours.weekly[0].days == ["sun"]
     assert hours.minute_mask().sum() == 1440
     assert OpenHours.model_validate(hours.model_dump(mode="json")) == hours

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from opticall_forecasting.specs import Limits, build_predict
 from opticall_forecasting.series import SeriesError, infer_freq, normalize_freq, parse_points
+from opticall_forecasting.specs import Limits, build_predict
 
 LIMITS = Limits(max_points=100, max_periods=50, uncertainty_samples=10)
 
@@ -110,3 +110,13 @@ def test_unknown_country_is_refused() -> None:
 @pytest.mark.parametrize(("given", "expected"), [("H", "h"), ("15T", "15min"), ("1D", "D")])
 def test_old_frequency_aliases_are_accepted(given: str, expected: str) -> None:
     assert normalize_freq(given) == expected
+
+
+def test_business_hours_gaps_infer_the_step_whatever_the_index_unit() -> None:
+    import pandas as pd
+
+    stamps = [f"2025-01-06T{h:02d}:{m:02d}" for h in range(7, 21) for m in (0, 30)]
+    stamps += [f"2025-01-07T{h:02d}:{m:02d}" for h in range(7, 21) for m in (0, 30)]
+    # Rows read from the database become a microsecond index.
+    ds = pd.DatetimeIndex(pd.to_datetime(stamps).to_pydatetime()).as_unit("us")
+    assert infer_freq(ds) == "30min"

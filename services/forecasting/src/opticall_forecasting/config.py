@@ -35,9 +35,10 @@ class Settings(ServiceSettings):
     uncertainty_samples: int = Field(default=200, ge=0, le=2000)
     # Rolling-origin backtest origins (windows of the requested horizon) per candidate model.
     backtest_folds: int = Field(default=3, ge=1, le=8)
-    # Peers that forecast jobs' ``auto`` backtests besides the fast candidates and Prophet
-    # (/predict's auto leaves them out: MSTL costs seconds per fit, times every origin).
-    job_extra_candidates: tuple[str, ...] = ("mstl",)
+    # Models that forecast jobs' ``auto`` backtests besides /predict's candidates (e.g.
+    # ``["mstl"]``: seconds per fit on intraday data, times every origin). None by default, so
+    # a job and /predict choose alike; bench/forecast measures both ways.
+    job_extra_candidates: tuple[str, ...] = ()
     # Claims of a request whose fit kills the model process before it is dead-lettered.
     max_attempts: int = Field(default=3, ge=1, le=20)
     # Holidays of this country (ISO code known to the ``holidays`` package) by default.

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from opticall_forecasting.fitting import Array, FitSpec, Forecast, finish, fit_prophet
+from opticall_forecasting.fitting import DAY, Array, FitSpec, Forecast, finish, fit_prophet
 from opticall_forecasting.peers import autoets, mstl
 from opticall_forecasting.profiles import (
     ModelUnavailable,
@@ -47,9 +47,10 @@ MODELS: dict[str, Fit] = {
 AUTO = "auto"
 # Every value ``model`` accepts.
 MODEL_NAMES = (AUTO, *MODELS)
-# What ``auto`` backtests: the fast models (milliseconds) and Prophet. statsforecast's MSTL and
-# AutoETS cost seconds per fit, which several origins multiply past /predict's budget; jobs
-# add them through ``extra`` (settings ``job_extra_candidates``).
+# What ``auto`` backtests: the fast models (milliseconds) and Prophet. On intraday data
+# statsforecast's MSTL and AutoETS cost seconds per fit, which several origins multiply past
+# /predict's budget (jobs may add them: settings ``job_extra_candidates``); on daily data
+# AutoETS with its weekly season is cheap and strong (Hyndman's ETS), so it competes there.
 AUTO_CANDIDATES = (
     "weekly_profile",
     "weekly_average",
@@ -57,6 +58,7 @@ AUTO_CANDIDATES = (
     "seasonal_naive_daily",
     "prophet",
 )
+DAILY_CANDIDATES = ("autoets",)
 MEDIAN, WEIGHTED = "median_top3", "weighted_top3"
 TOP = 3
 
@@ -194,7 +196,10 @@ def forecast(
             folds=len(windows),
             horizon=horizon,
         )
-    names = [*AUTO_CANDIDATES, *(e for e in extra if e not in AUTO_CANDIDATES)]
+    names = list(AUTO_CANDIDATES)
+    if spec.step is not None and spec.step >= DAY:
+        names += DAILY_CANDIDATES
+    names += [e for e in extra if e not in names]
     predictions, report = _backtest(spec, names, windows, horizon) if windows else ({}, {})
     ranked = sorted(predictions, key=lambda n: (_wape(report[n]), names.index(n)))
     members = [n for n in ranked if math.isfinite(_wape(report[n]))][:TOP]
