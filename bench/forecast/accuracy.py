@@ -6,8 +6,8 @@ Peers, each as its library's user would run it on the training weeks:
 * statsforecast ``MSTL`` with the daily and weekly seasons (in points of the series as given:
   open intervals for a business-hours series) and ``AutoETS`` with the daily season.
 
-OptiCall runs through the request path of ``/predict``'s object body and of a job
-(``specs.build_predict`` / ``make_spec``, then ``engine.forecast``), with the series' opening
+OptiCall runs through the request path of ``/predict``'s object body (``specs.build_predict``,
+then ``engine.forecast``; a job takes the same path by default), with the series' opening
 hours where it has them. The goal: ``auto`` below the better of Prophet and seasonal naive,
 and below the best statsforecast model, on every series.
 """
@@ -86,9 +86,7 @@ def autoets(train: pd.DataFrame, test: pd.DataFrame, freq: str) -> Array:
     return np.asarray(out["mean"], dtype=np.float64)
 
 
-def opticall(
-    train: pd.DataFrame, test: pd.DataFrame, named: Named, *, job: bool
-) -> tuple[Array, str]:
+def opticall(train: pd.DataFrame, test: pd.DataFrame, named: Named) -> tuple[Array, str]:
     from opticall_forecasting.config import Settings
     from opticall_forecasting.engine import forecast
     from opticall_forecasting.jobs import limits
@@ -106,8 +104,8 @@ def opticall(
     if named.open_hours is not None:
         body["open_hours"] = named.open_hours
     request = build_predict(body, None, None, None, None, limits(settings))
-    extra = settings.job_extra_candidates if job else ()
-    outcome = forecast(request.spec, request.model, settings.backtest_folds, extra=extra)
+    # A job adds settings.job_extra_candidates (none by default): the same choice.
+    outcome = forecast(request.spec, request.model, settings.backtest_folds)
     predicted = pd.Series(outcome.forecast.yhat, index=pd.DatetimeIndex(request.spec.future))
     return predicted.reindex(test["ds"]).fillna(0.0).to_numpy(dtype=np.float64), outcome.model
 
@@ -121,8 +119,7 @@ def measure(named: Named) -> Row:
     seconds: dict[str, float] = {}
     chosen: dict[str, str] = {}
     runs = {
-        "auto (/predict)": lambda: opticall(train, test, named, job=False),
-        "auto (job)": lambda: opticall(train, test, named, job=True),
+        "auto": lambda: opticall(train, test, named),
         "Prophet()": lambda: (prophet(train, test), ""),
         "seasonal naive": lambda: (seasonal_naive(train, test), ""),
         "MSTL": lambda: (mstl(train, test, named.freq), ""),

@@ -153,3 +153,36 @@ def test_open_hours_per_queue_shape_the_job(api: TestClient) -> None:
     assert accuracy["chosen"] == job["model"] and accuracy["horizon"] == 56
     for name, metrics in accuracy["candidates"].items():
         assert "excluded" in metrics or {"wape", "mape", "rmse"} <= set(metrics), name
+
+
+def test_queue_accuracy_judges_each_interval_by_the_newest_forecast_made_before_it(
+    api: TestClient,
+) -> None:
+    from datetime import UTC, datetime
+
+    from opticall_common.db import transaction
+    from opticall_forecasting.db_models import ForecastJob
+
+    queue = f"acc-{uuid.uuid4().hex[:6]}"
+    history = bank_history(4)
+    train = [{"interval_start": r["ds"], "offered": r["y"]} for r in history[: 3 * 5 * 28]]
+    assert api.post("/history", json={"queue": queue, "intervals": train}).status_code == 200
+    ids = [uuid.uuid4().hex, uuid.uuid4().hex]
+    for job_id in ids:
+        body = {"request_id": job_id, "queue": queue, "periods": 28, "open_hours": OPEN}
+        assert api.post("/forecasts", json=body).status_code == 202
+        assert wait_job(api, job_id)["status"] == "done"
+    # Made before the forecast day (2025-01-27): the second one is the newer.
+    sessions = api.app.state.runtime.sessions  # type: ignore[attr-defined]
+    with transaction(sessions) as session:
+        for job_id, day in zip(ids, (20, 24), strict=True):
+            session.get(ForecastJob, job_id).created_at = datetime(2025, 1, day, tzinfo=UTC)
+    actual = [{"interval_start": r["ds"], "offered": r["y"]} for r in history[3 * 5 * 28 :]]
+    assert api.post("/history", json={"queue": queue, "intervals": actual}).status_code == 200
+    report = api.get("/reports/forecast-accuracy", params={"queue": queue}).json()
+    assert report["intervals"] == 28 and report["forecasts"] == 1
+    assert {r["forecast_id"] for r in report["rows"]} == {ids[1]}
+    assert report["wape"] is not None and report["rows"][0]["ds"].startswith("2025-01-27T07:00")
+    csv = api.get("/reports/forecast-accuracy", params={"queue": queue, "format": "csv"})
+    assert csv.text.splitlines()[0] == "queue,ds,forecast_id,model,yhat,actual,error"
+    assert api.get("/reports/forecast-accuracy").status_code == 422

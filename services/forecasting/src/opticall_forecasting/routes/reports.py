@@ -83,17 +83,42 @@ async def service_level(
     return report
 
 
+QUEUE_ACCURACY_FIELDS = ("queue", "ds", "forecast_id", "model", "yhat", "actual", "error")
+
+
 @router.get(
     "/reports/forecast-accuracy",
-    summary="A forecast against actual history",
+    summary="Stored forecasts against the actuals that arrived later",
+    description=(
+        "`forecast_id`: one job's forecast against the queue's actuals, per interval. "
+        "`queue` (with optional `start`/`end` and `metric`): every interval with an actual, "
+        "judged by the newest finished forecast made before it began, with WAPE/MAPE/RMSE."
+    ),
     responses=_csv_response(ACCURACY_FIELDS),
 )
 async def forecast_accuracy(
     _: Staff,
     sessions: Sessions,
-    forecast_id: Annotated[str, Query(min_length=1, max_length=128)],
+    forecast_id: Annotated[Identifier | None, Query()] = None,
+    queue: Annotated[Identifier | None, Query()] = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    metric: Literal["volume", "aht"] = "volume",
     fmt: Format = "json",
 ) -> Any:
+    if forecast_id is None:
+        if queue is None:
+            raise unprocessable(SeriesError("query.forecast_id", "give forecast_id or queue"))
+        try:
+            lo, hi = time_range(start, end)
+        except SeriesError as exc:
+            raise unprocessable(exc) from exc
+        jobs = await asyncio.to_thread(job_store.done_for_queue, sessions, queue, metric)
+        actuals = await asyncio.to_thread(history_store.query, sessions, queue, lo, hi)
+        report = await asyncio.to_thread(reports.queue_accuracy, queue, metric, jobs, actuals)
+        if fmt == "csv":
+            return _csv(to_csv(report["rows"], QUEUE_ACCURACY_FIELDS), "forecast-accuracy")
+        return report
     job = await asyncio.to_thread(job_store.get, sessions, forecast_id)
     if job is None:
         raise Problem(404, f"no forecast job {forecast_id!r}")
