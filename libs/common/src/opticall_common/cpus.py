@@ -74,9 +74,9 @@ def quota_from_cgroup(root: Path = CGROUP_ROOT, proc_self: Path | None = None) -
 def _quota_in(folder: Path) -> float | None:
     v2 = _read(folder / "cpu.max")
     if v2:
-        limit, _, period = v2.partition(" ")
-        if limit != "max" and period:
-            return _ratio(limit, period)
+        limit, _, v2_period = v2.partition(" ")
+        if limit != "max" and v2_period:
+            return _ratio(limit, v2_period)
         return None
     quota = _read(folder / "cpu.cfs_quota_us")
     period = _read(folder / "cpu.cfs_period_us")

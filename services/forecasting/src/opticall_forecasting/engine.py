@@ -156,8 +156,8 @@ def _wape(metrics: Metrics) -> float:
 
 
 def _weights(report: dict[str, Metrics], members: Sequence[str]) -> Array:
-    inverse = np.array([1.0 / max(_wape(report[m]), 1e-9) for m in members])
-    return inverse / inverse.sum()
+    inverse = np.array([1.0 / max(_wape(report[m]), 1e-9) for m in members], dtype=np.float64)
+    return np.asarray(inverse / inverse.sum(), dtype=np.float64)
 
 
 def _combine(kind: str, parts: Sequence[Array], weights: Array) -> Array:

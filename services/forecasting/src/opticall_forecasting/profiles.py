@@ -88,7 +88,8 @@ def _weeks_back(spec: FitSpec) -> Array:
 def _slot_mean(values: Array, where: Slots, weights: Array, n: int) -> tuple[Array, Array]:
     den = np.bincount(where, weights=weights, minlength=n)
     num = np.bincount(where, weights=values * weights, minlength=n)
-    return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan), den
+    mean = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    return mean.astype(np.float64), den.astype(np.float64)
 
 
 def weekly_average(spec: FitSpec) -> Forecast:
