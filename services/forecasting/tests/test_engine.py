@@ -49,6 +49,9 @@ def test_folds_are_the_last_windows_of_the_horizon_with_enough_history_before() 
     assert [f.cut for f in folds_for(spec, 3, 24)] == [n - 72, n - 48, n - 24]
     # A window needs 40% of the history before it: of three weeks, a week ahead fits once.
     assert [f.cut for f in folds_for(spec, 3, 168)] == [n - 168]
+    # Windows stop at two weeks: a week ahead of eight weeks is backtested twice.
+    long = hourly(8, np.arange(168, dtype=float))
+    assert len(folds_for(long, 3, 168)) == 2 and len(folds_for(long, 3, 24)) == 3
 
 
 def test_an_exact_weekly_repeat_is_forecast_exactly_by_auto() -> None:

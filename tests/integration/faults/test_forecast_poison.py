@@ -13,22 +13,19 @@ import asyncio
 import json
 import time
 import uuid
-from pathlib import Path
-from typing import Any
 
 import httpx
 import psutil
 import pytest
-from aiokafka import AIOKafkaConsumer
 from aiokafka.partitioner import murmur2
 
 from tests.integration.faults.infra import PrivateInfra
-from tests.integration.faults.test_forecast_worker_kill import job, model_processes
+from tests.integration.faults.test_forecast_worker_kill import job, model_processes, upload_month
+from tests.integration.forecasting.test_forecasting import results_for
 from tests.integration.suite import Suite
 
 pytestmark = pytest.mark.timeout(900)
 
-DATA = Path(__file__).resolve().parents[3] / "services" / "forecasting" / "tests" / "data"
 ATTEMPTS = 3  # the service's default FORECASTING_MAX_ATTEMPTS
 PARTITIONS = 3  # the private broker's KAFKA_NUM_PARTITIONS, used by ensure_topics too
 
@@ -46,26 +43,6 @@ def same_partition_id(other: str, prefix: str) -> str:
             return candidate
 
 
-async def dead_letters(bootstrap: str, topic: str, key: str, timeout: float = 60) -> list[Any]:
-    consumer = AIOKafkaConsumer(
-        topic,
-        bootstrap_servers=bootstrap,
-        group_id=f"dlq-{uuid.uuid4().hex[:8]}",
-        auto_offset_reset="earliest",
-        enable_auto_commit=False,
-    )
-    await consumer.start()
-    found: list[Any] = []
-    try:
-        deadline = time.monotonic() + timeout
-        while not found and time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=1000)).values():
-                found += [json.loads(r.value) for r in records if r.key and r.key.decode() == key]
-    finally:
-        await consumer.stop()
-    return found
-
-
 def kill_models(service_pid: int) -> int:
     procs = model_processes(service_pid)
     for proc in procs:
@@ -77,16 +54,7 @@ def kill_models(service_pid: int) -> int:
 def test_poison_request_is_dead_lettered_and_the_partition_moves_on(
     fault_suite: Suite, admin: httpx.Client, infra: PrivateInfra
 ) -> None:
-    queue = f"poison-{uuid.uuid4().hex[:6]}"
-    csv = (DATA / "pyworkforce_15min.csv").read_text()
-    up = admin.post(
-        "/history/upload",
-        params={"queue": queue},
-        content=csv,
-        headers={"content-type": "text/csv"},
-        timeout=120,
-    )
-    assert up.status_code == 200, up.text
+    queue = upload_month(admin, "poison")
     service = fault_suite.stack.procs["forecasting"].pid
     poison = f"poison-{uuid.uuid4().hex}"
     good = same_partition_id(poison, "good")
@@ -123,7 +91,7 @@ def test_poison_request_is_dead_lettered_and_the_partition_moves_on(
     assert "crashed" in body["error"] and "BrokenProcessPool" in body["error"], body
 
     letters = asyncio.run(
-        dead_letters(
+        results_for(
             infra.kafka_bootstrap, fault_suite.topic_prefix + "forecast-requests.dlq", poison
         )
     )

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from opticall_forecasting.fitting import DAY, Array, FitSpec, Forecast, finish, fit_prophet
+from opticall_forecasting.fitting import DAY, WEEK, Array, FitSpec, Forecast, finish, fit_prophet
 from opticall_forecasting.peers import autoets, mstl
 from opticall_forecasting.profiles import (
     ModelUnavailable,
@@ -60,6 +60,7 @@ AUTO_CANDIDATES = (
 )
 DAILY_CANDIDATES = ("autoets",)
 MEDIAN, WEIGHTED = "median_top3", "weighted_top3"
+EVALUATION_SPAN = 2 * WEEK
 TOP = 3
 
 
@@ -94,8 +95,16 @@ class Fold:
 
 def folds_for(spec: FitSpec, count: int, horizon: int) -> list[Fold]:
     """The last ``count`` windows of ``horizon`` points, each forecast from the history before
-    it; a window needs at least 40% of the history (and two points) before it."""
+    it; a window needs at least 40% of the history (and two points) before it.
+
+    Windows stop once they cover two weeks: that many points already rank the candidates, and
+    each window more costs every candidate a fit (a week ahead is backtested twice, not three
+    times, which keeps ``/predict?model=auto`` within its latency budget)."""
     n = len(spec.y)
+    if 0 < horizon < n:
+        window = (spec.ds[-1] - spec.ds[n - horizon]) / np.timedelta64(1, "s") + (spec.step or 0)
+        if window > 0:
+            count = max(1, min(count, math.ceil(EVALUATION_SPAN / window)))
     out = []
     for k in range(count, 0, -1):
         cut = n - k * horizon
