@@ -188,6 +188,21 @@ def _with_conditions(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(weekend=weekend, weekday=~weekend)
 
 
+def _features_once(model: Any) -> None:
+    """Prophet's ``predict`` builds the future's seasonality features twice from one frame
+    (for the components, then for the uncertainty samples): build them once. Same values."""
+    build = model.make_all_seasonality_features
+    memo: dict[int, tuple[pd.DataFrame, Any]] = {}
+
+    def once(frame: pd.DataFrame) -> Any:
+        hit = memo.get(id(frame))
+        if hit is None or hit[0] is not frame:
+            hit = memo[id(frame)] = (frame, build(frame))
+        return hit[1]
+
+    model.make_all_seasonality_features = once
+
+
 def fit_prophet(spec: FitSpec) -> Forecast:
     """Fit the contact-center Prophet model (MAP, no MCMC) and forecast ``spec.future``."""
     flat = constant_forecast(spec)
@@ -199,6 +214,7 @@ def fit_prophet(spec: FitSpec) -> Forecast:
     )
     model = build_prophet(spec, train)
     model.fit(train)
+    _features_once(model)
     out = model.predict(_with_conditions(pd.DataFrame({"ds": spec.future})))
     # Without uncertainty samples Prophet leaves out yhat_lower/upper: the bounds are yhat.
     names = ("yhat", "yhat_lower", "yhat_upper") if spec.uncertainty_samples else ("yhat",) * 3
