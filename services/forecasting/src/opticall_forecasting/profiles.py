@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.signal import lfilter
 
 from opticall_forecasting.fitting import DAY, WEEK, Array, FitSpec, Forecast, finish, week_slots
 
@@ -109,6 +108,8 @@ def weekly_average(spec: FitSpec) -> Forecast:
 def _smooth_level(deseasonalised: Array) -> Array:
     """Simple exponential smoothing, the constant with the lowest one-step squared error;
     returns the one-step-ahead level before each point and the final level last."""
+    from scipy.signal import lfilter  # here: only pool workers fit, the service never does
+
     d = deseasonalised
     start = float(np.mean(d[: max(1, len(d) // 10)]))
     warmup = len(d) // 10
