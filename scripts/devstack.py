@@ -76,15 +76,17 @@ def service_env(ports: dict[str, int], base: dict[str, str] | None = None) -> di
 
 
 def start_service(stack: Stack, name: str, env: dict[str, str]) -> None:
-    log = (stack.log_dir / f"{name}.log").open("ab")
-    stack.procs[name] = subprocess.Popen(
-        [sys.executable, "-m", f"opticall_{name}"],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    # The child keeps its own copy of the log's descriptor: ours is closed (a restarted
+    # service would otherwise leak one, a ResourceWarning that pytest makes an error).
+    with (stack.log_dir / f"{name}.log").open("ab") as log:
+        stack.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", f"opticall_{name}"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def wait_healthy(stack: Stack, name: str, timeout: float = 90.0, path: str = "/healthz") -> None:
