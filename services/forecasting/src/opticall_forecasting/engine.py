@@ -62,6 +62,8 @@ AUTO_CANDIDATES = (
 DAILY_CANDIDATES = ("autoets",)
 MEDIAN, WEIGHTED = "median_top3", "weighted_top3"
 EVALUATION_SPAN = 2 * WEEK
+MIN_TRAIN_SPAN = 2 * WEEK
+COMBINATION_MARGIN = 0.05
 # Models whose fit runs mostly outside Python (cmdstan): their backtest folds run in threads.
 SUBPROCESS_FITS = frozenset({"prophet"})
 TOP = 3
@@ -108,10 +110,17 @@ def folds_for(spec: FitSpec, count: int, horizon: int) -> list[Fold]:
         window = (spec.ds[-1] - spec.ds[n - horizon]) / np.timedelta64(1, "s") + (spec.step or 0)
         if window > 0:
             count = max(1, min(count, math.ceil(EVALUATION_SPAN / window)))
+    # Models take their shape from the history's length (Prophet fits a weekly season only
+    # from two weeks on): a window is judged only with as much history as the final fit
+    # will have in kind, two weeks when the whole history has them.
+    least = max(2, int(0.4 * n))
+    if spec.span_seconds >= MIN_TRAIN_SPAN:
+        two_weeks = spec.ds[0] + np.timedelta64(int(MIN_TRAIN_SPAN), "s")
+        least = max(least, int(np.searchsorted(spec.ds, two_weeks)))
     out = []
     for k in range(count, 0, -1):
         cut = n - k * horizon
-        if cut >= max(2, int(0.4 * n)):
+        if cut >= least:
             out.append(Fold(cut=cut, actual=spec.y[cut : cut + horizon]))
     return out
 
@@ -240,9 +249,7 @@ def forecast(
         for name in names:
             report.setdefault(name, {"excluded": "history too short to backtest"})
         return Outcome(fit_prophet(spec), "prophet", None, report, len(windows), horizon)
-    # Ties go to the simpler single model, in the candidates' order.
-    order = [*names, MEDIAN, WEIGHTED]
-    best = min(scored, key=lambda n: (_wape(report[n]), order.index(n)))
+    best = _choose(scored, report, [*names, MEDIAN, WEIGHTED])
     if best in (MEDIAN, WEIGHTED):
         parts = [MODELS[m](spec) for m in members]
         result = _combine_forecasts(spec, best, parts, _weights(report, members))
@@ -250,6 +257,21 @@ def forecast(
     else:
         result, chosen_members = MODELS[best](spec), [best]
     return Outcome(result, best, report[best], report, len(windows), horizon, chosen_members)
+
+
+def _choose(scored: Sequence[str], report: dict[str, Metrics], order: Sequence[str]) -> str:
+    """The lowest backtest WAPE, except that a combination is kept unless a single model
+    beats it by more than ``COMBINATION_MARGIN``: a few backtest windows rank close models
+    by noise, and combinations are the robust choice among close ones (the "forecast
+    combination puzzle"; Taylor 2008 and Ibrahim et al. 2016 for call arrivals)."""
+    best = min(scored, key=lambda n: (_wape(report[n]), order.index(n)))
+    combos = [n for n in scored if n in (MEDIAN, WEIGHTED)]
+    if best in combos or not combos:
+        return best
+    combo = min(combos, key=lambda n: (_wape(report[n]), order.index(n)))
+    if _wape(report[best]) >= (1.0 - COMBINATION_MARGIN) * _wape(report[combo]):
+        return combo
+    return best
 
 
 def as_json(outcome: Outcome) -> dict[str, Any]:
