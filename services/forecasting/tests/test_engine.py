@@ -142,3 +142,16 @@ def test_a_combination_within_the_margin_of_the_best_single_model_is_kept() -> N
     assert _choose(list(clear), clear, order) == "a"
     singles = {"a": {"wape": 0.3}, "b": {"wape": 0.2}}
     assert _choose(list(singles), singles, order) == "b"
+
+
+def test_a_combinations_interval_is_its_own_backtest_error_quantiles() -> None:
+    from opticall_forecasting.engine import _combine_forecasts
+
+    week = np.arange(168, dtype=float) + 50
+    spec = hourly(3, week)
+    errors = np.linspace(-10, 10, 101)  # q10 = -8, q90 = +8
+    out = _combine_forecasts(
+        spec, MEDIAN, ["weekly_average", "seasonal_naive_weekly"], np.array([0.5, 0.5]), errors
+    )
+    assert np.allclose(out.yhat, week[:24])
+    assert np.allclose(out.lower, week[:24] - 8) and np.allclose(out.upper, week[:24] + 8)

@@ -199,11 +199,15 @@ def _combine(kind: str, parts: Sequence[Array], weights: Array) -> Array:
     return np.asarray(weights @ stacked, dtype=np.float64)
 
 
-def _combine_forecasts(spec: FitSpec, kind: str, parts: Sequence[Forecast], w: Array) -> Forecast:
-    yhat = _combine(kind, [p.yhat for p in parts], w)
-    lower = _combine(kind, [p.lower for p in parts], w)
-    upper = _combine(kind, [p.upper for p in parts], w)
-    return finish(spec, yhat, lower, upper, kind)
+def _combine_forecasts(
+    spec: FitSpec, kind: str, members: Sequence[str], weights: Array, errors: Array
+) -> Forecast:
+    """The combination refitted on all history. Its 80% interval comes from its own backtest
+    errors (what it missed by, out of sample), so members need no uncertainty samples."""
+    point_only = replace(spec, uncertainty_samples=0)
+    yhat = _combine(kind, [MODELS[m](point_only).yhat for m in members], weights)
+    low, high = np.quantile(errors, [0.1, 0.9]) if errors.size else (0.0, 0.0)
+    return finish(spec, yhat, yhat + low, yhat + high, kind)
 
 
 def forecast(
@@ -235,14 +239,16 @@ def forecast(
     predictions, report = _backtest(spec, names, windows, horizon) if windows else ({}, {})
     ranked = sorted(predictions, key=lambda n: (_wape(report[n]), names.index(n)))
     members = [n for n in ranked if math.isfinite(_wape(report[n]))][:TOP]
+    errors: dict[str, Array] = {}
+    weights = _weights(report, members) if members else np.ones(0)
     if len(members) >= 2:
-        weights = _weights(report, members)
         for kind in (MEDIAN, WEIGHTED):
             combined = [
                 _combine(kind, [predictions[m][i] for m in members], weights)
                 for i in range(len(windows))
             ]
             report[kind] = {**_pooled(windows, combined), "members": list(members)}
+            errors[kind] = np.concatenate([w.actual for w in windows]) - np.concatenate(combined)
     scored = [n for n in report if math.isfinite(_wape(report[n]))]
     if not scored:
         # Nothing could be backtested (a short history): Prophet fits anything.
@@ -251,8 +257,7 @@ def forecast(
         return Outcome(fit_prophet(spec), "prophet", None, report, len(windows), horizon)
     best = _choose(scored, report, [*names, MEDIAN, WEIGHTED])
     if best in (MEDIAN, WEIGHTED):
-        parts = [MODELS[m](spec) for m in members]
-        result = _combine_forecasts(spec, best, parts, _weights(report, members))
+        result = _combine_forecasts(spec, best, members, weights, errors[best])
         chosen_members = list(members)
     else:
         result, chosen_members = MODELS[best](spec), [best]
