@@ -89,8 +89,7 @@ def autoets(train: pd.DataFrame, test: pd.DataFrame, freq: str) -> Array:
 def opticall(train: pd.DataFrame, test: pd.DataFrame, named: Named) -> tuple[Array, str]:
     from opticall_forecasting.config import Settings
     from opticall_forecasting.engine import forecast
-    from opticall_forecasting.jobs import limits
-    from opticall_forecasting.specs import build_predict
+    from opticall_forecasting.specs import build_predict, limits_from
 
     settings = Settings(OPTICALL_ENV="test")
     body: dict[str, Any] = {
@@ -103,7 +102,7 @@ def opticall(train: pd.DataFrame, test: pd.DataFrame, named: Named) -> tuple[Arr
     }
     if named.open_hours is not None:
         body["open_hours"] = named.open_hours
-    request = build_predict(body, None, None, None, None, limits(settings))
+    request = build_predict(body, None, None, None, None, limits_from(settings))
     # A job adds settings.job_extra_candidates (none by default): the same choice.
     outcome = forecast(request.spec, request.model, settings.backtest_folds)
     predicted = pd.Series(outcome.forecast.yhat, index=pd.DatetimeIndex(request.spec.future))

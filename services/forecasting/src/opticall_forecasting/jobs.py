@@ -33,9 +33,9 @@ from opticall_forecasting.pool import ModelPool
 from opticall_forecasting.series import Series, SeriesError, parse_points, to_utc
 from opticall_forecasting.specs import (
     Horizon,
-    Limits,
     check_model,
     check_open_hours,
+    limits_from,
     make_spec,
     rows,
 )
@@ -82,18 +82,9 @@ def job_spec(
     hours = check_open_hours(raw_hours) if raw_hours is not None else None
     horizon = Horizon(periods=int(request.get("periods") or 7), future=request.get("future"))
     spec, _ = make_spec(
-        series, request.get("freq"), horizon, hours, request.get("country"), limits(settings)
+        series, request.get("freq"), horizon, hours, request.get("country"), limits_from(settings)
     )
     return spec, model
-
-
-def limits(settings: Settings) -> Limits:
-    return Limits(
-        max_points=settings.max_points,
-        max_periods=settings.max_periods,
-        uncertainty_samples=settings.uncertainty_samples,
-        default_country=settings.default_country,
-    )
 
 
 def result_event(job: ForecastJob) -> ForecastResult:

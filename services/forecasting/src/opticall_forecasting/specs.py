@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from pydantic import ValidationError
 
+from opticall_forecasting.config import Settings
 from opticall_forecasting.engine import MODEL_NAMES
 from opticall_forecasting.fitting import WEEK, FitSpec, Forecast, week_slots
 from opticall_forecasting.open_hours import OpenHours, parse_open_hours
@@ -36,6 +37,15 @@ class Limits:
     max_periods: int
     uncertainty_samples: int
     default_country: str | None = None
+
+
+def limits_from(settings: Settings) -> Limits:
+    return Limits(
+        max_points=settings.max_points,
+        max_periods=settings.max_periods,
+        uncertainty_samples=settings.uncertainty_samples,
+        default_country=settings.default_country,
+    )
 
 
 def check_country(code: str | None, field: str = "country") -> str | None:

@@ -13,7 +13,7 @@ from opticall_forecasting.deps import Pool, SettingsDep, Staff, unprocessable
 from opticall_forecasting.engine import MODEL_NAMES, forecast
 from opticall_forecasting.schemas import PredictPoint
 from opticall_forecasting.series import SeriesError
-from opticall_forecasting.specs import Limits, build_predict, rows
+from opticall_forecasting.specs import build_predict, limits_from, rows
 
 router = APIRouter(tags=["forecasting"])
 
@@ -62,14 +62,8 @@ async def predict(
     ] = None,
     model: Annotated[str | None, Query(max_length=32, description=MODEL_HELP)] = None,
 ) -> ORJSONResponse:
-    limits = Limits(
-        max_points=settings.max_points,
-        max_periods=settings.max_periods,
-        uncertainty_samples=settings.uncertainty_samples,
-        default_country=settings.default_country,
-    )
     try:
-        request = build_predict(body, periods, freq, country, model, limits)
+        request = build_predict(body, periods, freq, country, model, limits_from(settings))
     except SeriesError as exc:
         raise unprocessable(exc) from exc
     for attempt in (1, 2):
