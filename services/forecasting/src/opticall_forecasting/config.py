@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from opticall_common.settings import (
@@ -39,6 +39,25 @@ class Settings(ServiceSettings):
     # ``["mstl"]``: seconds per fit on intraday data, times every origin). None by default, so
     # a job and /predict choose alike; bench/forecast measures both ways.
     job_extra_candidates: tuple[str, ...] = ()
+
+    @field_validator("job_extra_candidates")
+    @classmethod
+    def _known_models(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # The names of engine.MODELS, spelled here so that settings import no model code.
+        known = {
+            "prophet",
+            "weekly_profile",
+            "weekly_average",
+            "seasonal_naive_weekly",
+            "seasonal_naive_daily",
+            "mstl",
+            "autoets",
+        }
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown models {unknown}; use some of {sorted(known)}")
+        return value
+
     # Claims of a request whose fit kills the model process before it is dead-lettered.
     max_attempts: int = Field(default=3, ge=1, le=20)
     # Holidays of this country (ISO code known to the ``holidays`` package) by default.
