@@ -91,7 +91,7 @@ def test_a_too_short_history_excludes_models_with_the_reason_and_still_forecasts
     assert all("excluded" in m for m in outcome.candidates.values())
 
 
-def test_a_combination_is_reported_and_the_lowest_backtest_wape_wins() -> None:
+def test_combinations_are_reported_and_chosen_by_the_margin_rule() -> None:
     rng = np.random.default_rng(5)
     a, b = rng.uniform(20, 80, 168), rng.uniform(20, 80, 168)
     ds = helpers.stamps("2025-01-06", 6 * 168, "h")
