@@ -133,6 +133,13 @@ ROUTES: tuple[RouteSpec, ...] = (
     route("GET,POST", "/history", "forecasting", SA, "Interval history (JSON)"),
     route("POST", "/history/upload", "forecasting", SA, "Upload interval history (CSV)"),
     route("GET", "/history/queues", "forecasting", SA, "Queues with history"),
+    route(
+        "GET,PUT",
+        "/history/queues/{queue}/open-hours",
+        "forecasting",
+        SA,
+        "A queue's weekly opening hours",
+    ),
     route("GET", "/reports/service-level", "forecasting", SA, "Service-level report"),
     route("GET", "/reports/forecast-accuracy", "forecasting", SA, "Forecast accuracy report"),
     # realtime

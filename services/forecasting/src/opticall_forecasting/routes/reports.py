@@ -11,6 +11,7 @@ from fastapi.responses import Response
 
 from opticall_common.csv_export import to_csv
 from opticall_common.problems import Problem
+from opticall_common.text import Identifier
 from opticall_forecasting import history_store, job_store, reports
 from opticall_forecasting.deps import Sessions, Staff, unprocessable
 from opticall_forecasting.series import SeriesError, time_range
@@ -64,7 +65,7 @@ def _csv(text: str, name: str) -> Response:
 async def service_level(
     _: Staff,
     sessions: Sessions,
-    queue: Annotated[str | None, Query(max_length=128)] = None,
+    queue: Annotated[Identifier | None, Query()] = None,
     start: datetime | None = None,
     end: datetime | None = None,
     interval: Annotated[str, Query(max_length=16)] = "1h",
@@ -82,17 +83,42 @@ async def service_level(
     return report
 
 
+QUEUE_ACCURACY_FIELDS = ("queue", "ds", "forecast_id", "model", "yhat", "actual", "error")
+
+
 @router.get(
     "/reports/forecast-accuracy",
-    summary="A forecast against actual history",
+    summary="Stored forecasts against the actuals that arrived later",
+    description=(
+        "`forecast_id`: one job's forecast against the queue's actuals, per interval. "
+        "`queue` (with optional `start`/`end` and `metric`): every interval with an actual, "
+        "judged by the newest finished forecast made before it began, with WAPE/MAPE/RMSE."
+    ),
     responses=_csv_response(ACCURACY_FIELDS),
 )
 async def forecast_accuracy(
     _: Staff,
     sessions: Sessions,
-    forecast_id: Annotated[str, Query(min_length=1, max_length=128)],
+    forecast_id: Annotated[Identifier | None, Query()] = None,
+    queue: Annotated[Identifier | None, Query()] = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    metric: Literal["volume", "aht"] = "volume",
     fmt: Format = "json",
 ) -> Any:
+    if forecast_id is None:
+        if queue is None:
+            raise unprocessable(SeriesError("query.forecast_id", "give forecast_id or queue"))
+        try:
+            lo, hi = time_range(start, end)
+        except SeriesError as exc:
+            raise unprocessable(exc) from exc
+        jobs = await asyncio.to_thread(job_store.done_for_queue, sessions, queue, metric)
+        actuals = await asyncio.to_thread(history_store.query, sessions, queue, lo, hi)
+        report = await asyncio.to_thread(reports.queue_accuracy, queue, metric, jobs, actuals)
+        if fmt == "csv":
+            return _csv(to_csv(report["rows"], QUEUE_ACCURACY_FIELDS), "forecast-accuracy")
+        return report
     job = await asyncio.to_thread(job_store.get, sessions, forecast_id)
     if job is None:
         raise Problem(404, f"no forecast job {forecast_id!r}")

@@ -6,18 +6,21 @@ import asyncio
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
-from opticall_common.problems import Problem
+from opticall_common.problems import NotFound, Problem
+from opticall_common.text import Identifier
 from opticall_forecasting import history_store
 from opticall_forecasting.deps import Sessions, SettingsDep, Staff, unprocessable
 from opticall_forecasting.history_csv import parse_csv, parse_mapping, timezone
+from opticall_forecasting.open_hours import OpenHours
 from opticall_forecasting.schemas import HistoryIn, IntervalOut, QueueSummary, UpsertResult
 from opticall_forecasting.series import SeriesError, time_range, to_utc
 
 router = APIRouter(tags=["history"])
 
-QueueParam = Annotated[str, Query(min_length=1, max_length=128)]
+QueueParam = Annotated[Identifier, Query()]
+QueuePath = Annotated[Identifier, Path()]
 
 
 def _result(rows: list[dict[str, Any]], count: int) -> UpsertResult:
@@ -35,7 +38,7 @@ async def post_history(
     _: Staff,
     sessions: Sessions,
     body: HistoryIn,
-    queue: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    queue: Annotated[Identifier | None, Query()] = None,
 ) -> UpsertResult:
     rows = []
     for i, item in enumerate(body.intervals):
@@ -116,3 +119,33 @@ async def get_history(
 @router.get("/history/queues", response_model=list[QueueSummary], summary="Queues with history")
 async def get_queues(_: Staff, sessions: Sessions) -> list[QueueSummary]:
     return [QueueSummary(**q) for q in await asyncio.to_thread(history_store.queues, sessions)]
+
+
+@router.put(
+    "/history/queues/{queue}/open-hours",
+    response_model=OpenHours,
+    summary="Set a queue's weekly opening hours",
+    description=(
+        "Jobs on the queue then fit and forecast its open intervals only (closed ones are "
+        "neither fitted as zeros nor forecast; `periods` counts open intervals)."
+    ),
+)
+async def put_open_hours(
+    _: Staff, sessions: Sessions, queue: QueuePath, body: OpenHours
+) -> OpenHours:
+    await asyncio.to_thread(
+        history_store.set_open_hours, sessions, queue, body.model_dump(mode="json")
+    )
+    return body
+
+
+@router.get(
+    "/history/queues/{queue}/open-hours",
+    response_model=OpenHours,
+    summary="A queue's weekly opening hours",
+)
+async def get_open_hours(_: Staff, sessions: Sessions, queue: QueuePath) -> OpenHours:
+    stored = await asyncio.to_thread(history_store.get_open_hours, sessions, queue)
+    if stored is None:
+        raise NotFound("opening hours of queue", queue)
+    return OpenHours.model_validate(stored)

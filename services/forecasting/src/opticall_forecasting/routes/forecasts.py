@@ -12,12 +12,13 @@ from fastapi.responses import JSONResponse
 from opticall_common import topics
 from opticall_common.events import ForecastRequest, new_id
 from opticall_common.problems import Problem
+from opticall_common.text import Identifier
 from opticall_forecasting import history_store, job_store
 from opticall_forecasting.db_models import ForecastJob
 from opticall_forecasting.deps import Publisher, Sessions, SettingsDep, Staff, unprocessable
-from opticall_forecasting.predict import check_country
 from opticall_forecasting.schemas import Accepted, ForecastIn, ForecastJobOut, JobStatus
 from opticall_forecasting.series import SeriesError, normalize_freq, parse_points, time_range
+from opticall_forecasting.specs import check_country, check_model
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ def _validate(body: ForecastIn, sessions: Any, max_points: int) -> dict[str, Any
     if body.freq:
         normalize_freq(body.freq, "body.freq")
     check_country(body.country, "body.country")
+    check_model(body.model, "body.model")
     request = body.model_dump(mode="json", exclude_none=True)
     bounds = time_range(body.start, body.end, "body.end")
     for key, value in zip(("start", "end"), bounds, strict=True):
@@ -112,7 +114,7 @@ async def list_forecasts(
     sessions: Sessions,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     status: JobStatus | None = None,
-    queue: Annotated[str | None, Query(max_length=128)] = None,
+    queue: Annotated[Identifier | None, Query()] = None,
 ) -> list[ForecastJobOut]:
     jobs = await asyncio.to_thread(job_store.recent, sessions, limit, status, queue)
     return [job_out(j, with_points=False) for j in jobs]
