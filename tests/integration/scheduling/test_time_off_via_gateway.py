@@ -4,6 +4,7 @@ Kafka and PostgreSQL: what an agent and a supervisor do, and what integrators re
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
@@ -23,8 +24,9 @@ def at(days: float, hours: float = 0) -> str:
 
 
 @pytest.fixture(scope="module")
-def supervisor(suite: Suite) -> httpx.Client:
-    return suite.client(suite.user_token("supervisor"))
+def supervisor(suite: Suite) -> Iterator[httpx.Client]:
+    with suite.client(suite.user_token("supervisor")) as client:
+        yield client
 
 
 def new_agent(staff: httpx.Client, queue: str, hours: float = 80) -> str:
