@@ -1,47 +1,35 @@
-"""What the auth routes need, built once in the lifespan and reached through ``app.state``."""
+"""What auth holds while it runs, built by ``open_runtime`` in the app's lifespan."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated
+from pathlib import Path
 
-from fastapi import Depends, Request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from opticall_auth.admin_seed import seed_admin
 from opticall_auth.config import Settings
-from opticall_auth.hashing import HashLimiter
-from opticall_auth.keys import KeyRing
-from opticall_auth.models import User
+from opticall_auth.hash_limiter import HashLimiter
+from opticall_auth.keys import KeyConfigError, KeyRing, load_keyring
+from opticall_auth.password_policy import PasswordPolicy
 from opticall_auth.passwords import Passwords
-from opticall_auth.throttle import LoginThrottle, TrustedProxies
+from opticall_auth.throttle import ForwardedClient, Limits, LoginThrottle
 from opticall_auth.tokens import TokenIssuer
-from opticall_common.db import transaction
-from opticall_common.problems import Problem
-from opticall_common.security import (
-    Principal,
-    Role,
-    TokenVerifier,
-    role_dependency,
-    unauthorized,
-)
+from opticall_common.db import run_migrations
+from opticall_common.health import Check
+from opticall_common.resources import Resources, open_resources
+from opticall_common.security import TokenVerifier
+from opticall_common.settings import Environment
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class AuthContext:
-    settings: Settings
-    sessions: sessionmaker[Session]
-    keyring: KeyRing
-    passwords: Passwords
-    # Every hash or verify on a request's path goes through it (see hashing.py).
-    limiter: HashLimiter
-    issuer: TokenIssuer
-    throttle: LoginThrottle
-    proxies: TrustedProxies
+MIGRATIONS = Path(__file__).parent / "migrations"
+VERSION_TABLE = "alembic_version_auth"
 
 
 class LocalTokenVerifier(TokenVerifier):
@@ -56,55 +44,116 @@ class LocalTokenVerifier(TokenVerifier):
         self.set_keys(self._keyring.jwks())
 
 
-def get_context(request: Request) -> AuthContext:
-    ctx: AuthContext = request.app.state.auth
-    return ctx
+@dataclass
+class Runtime:
+    settings: Settings
+    resources: Resources
+    sessions: sessionmaker[Session]
+    keyring: KeyRing
+    passwords: Passwords
+    policy: PasswordPolicy
+    # Every hash or verify on a request's path goes through it (see hash_limiter.py).
+    limiter: HashLimiter
+    issuer: TokenIssuer
+    throttle: LoginThrottle
+    forwarded: ForwardedClient
+    verifier: LocalTokenVerifier
+
+    def checks(self) -> dict[str, Check]:
+        return self.resources.checks()
 
 
-Ctx = Annotated[AuthContext, Depends(get_context)]
-_TokenAdmin = Annotated[
-    Principal, Depends(role_dependency(lambda r: r.app.state.res.verifier, Role.admin))
-]
-
-
-def current_admin(principal: _TokenAdmin, ctx: Ctx) -> Principal:
-    """The token's admin, if the account still is one (sync: FastAPI runs it in a thread).
-
-    Access tokens live up to 15 minutes; auth, which owns the accounts, does not let an admin
-    who was disabled or demoted meanwhile go on administering users with one.
-    """
-    with ctx.sessions() as session:
-        row = session.execute(
-            select(User.disabled, User.roles).where(User.username == principal.username)
-        ).one_or_none()
-    if row is None or row.disabled:
-        raise unauthorized("this account is disabled")
-    if Role.admin.value not in row.roles:
-        raise Problem(403, "your role may not use this endpoint")
-    return principal
-
-
-Admin = Annotated[Principal, Depends(current_admin)]
-
-
-def seed_admin(ctx: AuthContext) -> None:
-    """Create ``admin`` when a password is configured and no such user exists yet."""
-    password = ctx.settings.effective_admin_password
-    if password is None:
-        return
-    with ctx.sessions() as probe:
-        if probe.scalar(select(User.id).where(User.username == "admin")) is not None:
-            return
-    try:
-        with transaction(ctx.sessions) as session:
-            session.add(
-                User(
-                    username="admin",
-                    password_hash=ctx.passwords.hash(password),
-                    roles=[Role.admin.value],
-                    disabled=False,
-                )
+def _build(settings: Settings, res: Resources) -> Runtime:
+    """Everything but the database and the HTTP client (opened by ``open_resources``)."""
+    assert res.sessions is not None
+    keyring = load_keyring(
+        settings.signing_keys.get_secret_value() if settings.signing_keys else None,
+        settings.keys_dir,
+        may_generate=settings.env is not Environment.production,
+        grace_seconds=settings.previous_key_grace_seconds,
+    )
+    passwords = Passwords(
+        time_cost=settings.argon2_time_cost,
+        memory_kib=settings.argon2_memory_kib,
+        parallelism=settings.argon2_parallelism,
+    )
+    return Runtime(
+        settings=settings,
+        resources=res,
+        sessions=res.sessions,
+        keyring=keyring,
+        passwords=passwords,
+        policy=PasswordPolicy(settings.password_min_length),
+        limiter=HashLimiter(
+            settings.hash_concurrency,
+            settings.hash_max_wait_seconds,
+            seconds_per_hash=passwords.seconds_per_hash,
+        ),
+        issuer=TokenIssuer(
+            keyring,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            access_ttl=settings.access_token_ttl_seconds,
+            refresh_ttl=settings.refresh_token_ttl_seconds,
+        ),
+        throttle=LoginThrottle(
+            Limits(
+                window_seconds=settings.login_window_seconds,
+                per_user_client=settings.login_max_failures_per_user_client,
+                per_client=settings.login_max_failures_per_client,
+                per_user=settings.login_max_failures_per_user,
             )
-    except IntegrityError:
-        return  # another replica seeded it at the same moment
-    log.info("seeded the admin user")
+        ),
+        forwarded=ForwardedClient(settings.forwarded_secret_bytes),
+        verifier=LocalTokenVerifier(keyring, settings.jwt_issuer, settings.jwt_audience),
+    )
+
+
+async def reload_keys(rt: Runtime) -> None:
+    """Read the keys folder every ``AUTH_KEYS_RELOAD_SECONDS``: a rotated-in key is published
+    (and our own verifier knows it) without a restart; see keys.py."""
+    while True:
+        await asyncio.sleep(rt.settings.keys_reload_seconds)
+        try:
+            changed = await asyncio.to_thread(rt.keyring.reload)
+        except (KeyConfigError, OSError) as exc:
+            log.error("could not reload the signing keys; keeping the current ones: %s", exc)
+            continue
+        if changed:
+            rt.verifier.set_keys(rt.keyring.jwks())
+            kids = [k["kid"] for k in rt.keyring.jwks()["keys"]]
+            log.info(
+                "signing keys reloaded: now signing with %s, publishing %s",
+                rt.keyring.signing_kid,
+                kids,
+            )
+
+
+@asynccontextmanager
+async def open_runtime(settings: Settings) -> AsyncIterator[Runtime]:
+    """Auth's database, keys, hashing and tokens; migrated and seeded; closed on exit."""
+    # Auth needs no Kafka: it publishes no events. Nor does it poll its own revocation list:
+    # its token-protected routes (/users) check the live account instead.
+    async with open_resources(
+        settings,
+        "opticall-auth",
+        database_url=settings.database_url,
+        kafka=False,
+        poll_revocations=False,
+    ) as res:
+        # After open_resources, which creates a local SQLite file's folder.
+        if settings.run_migrations:
+            await asyncio.to_thread(
+                run_migrations, MIGRATIONS, settings.database_url, VERSION_TABLE
+            )
+        rt = await asyncio.to_thread(_build, settings, res)
+        res.verifier = rt.verifier
+        await asyncio.to_thread(seed_admin, settings, rt.sessions, rt.passwords, rt.policy)
+        reloader = asyncio.create_task(reload_keys(rt), name="reload-signing-keys")
+        try:
+            yield rt
+        finally:
+            reloader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await reloader
+            rt.limiter.close()
