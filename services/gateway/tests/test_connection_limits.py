@@ -137,9 +137,7 @@ def test_an_oversized_header_is_431_before_it_is_all_sent(server: tuple[str, int
 
 
 def test_too_many_header_fields_is_431(server: tuple[str, int]) -> None:
-    head = b"GET /x HTTP/1.1\r\nHost: x\r\n" + b"".join(
-        b"X-%d: 1\r\n" % i for i in range(25)
-    )
+    head = b"GET /x HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-%d: 1\r\n" % i for i in range(25))
     with socket.create_connection(server) as sock:
         sock.sendall(head + b"\r\n")
         assert status_then_closed(sock) == 431

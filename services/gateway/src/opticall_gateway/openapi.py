@@ -172,8 +172,11 @@ class OpenAPIMerger:
         }
         if spec.websocket:
             op["description"] += (
-                " A WebSocket: connect with the token in `Authorization: Bearer` or"
-                " `?access_token=`; refused with close code 4401 (token) or 4403 (role)."
+                " A WebSocket: browsers connect with `?ticket=` from `POST /realtime/ws-ticket`"
+                " (single use, 30 s), other clients with `Authorization: Bearer`; the token in"
+                " `?access_token=` is deprecated. A browser's Origin must be the gateway's own"
+                " or an allowed one (else 403). Refused with close code 4401 (token), 4403"
+                " (role) or 4429 (too many open sockets for the user)."
             )
             op["responses"] = {"101": {"description": "Switching to WebSocket"}}
         if params:
