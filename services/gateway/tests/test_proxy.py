@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import os
 import re
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -271,3 +275,68 @@ def test_upstream_gets_no_headers_the_client_did_not_send(
     kept = kept.json()
     assert kept["headers"]["accept"] == "text/csv"
     assert kept["headers"]["user-agent"] == "ua/1"
+
+
+class _UnaskedAnswerUpstream:
+    """A raw HTTP/1.1 server: answers each request, and 0.2 s after the first answer on a
+    connection writes a second, unasked answer on it (an upstream out of step)."""
+
+    def __init__(self) -> None:
+        self.connections = 0
+        self.port = 0
+        self._ready = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        number = self.connections
+        first = True
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            if not head:
+                return
+            body = b'{"connection":%d}' % number
+            writer.write(
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                b"content-length: %d\r\n\r\n%s" % (len(body), body)
+            )
+            await writer.drain()
+            if first:
+                first = False
+                await asyncio.sleep(0.2)
+                bogus = b'{"stolen":"someone else\'s answer"}'
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n"
+                    b"content-length: %d\r\n\r\n%s" % (len(bogus), bogus)
+                )
+                await writer.drain()
+
+    def serve(self) -> None:
+        async def main() -> None:
+            server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+            self.port = server.sockets[0].getsockname()[1]
+            self._loop = asyncio.get_running_loop()
+            self._ready.set()
+            async with server:
+                await server.serve_forever()
+
+        with contextlib.suppress(asyncio.CancelledError, RuntimeError):
+            asyncio.run(main())
+
+    def start(self) -> str:
+        threading.Thread(target=self.serve, daemon=True).start()
+        assert self._ready.wait(10)
+        return f"http://127.0.0.1:{self.port}"
+
+
+def test_a_pooled_connection_out_of_step_is_closed_not_reused(
+    make_client: Any, factory: TokenFactory
+) -> None:
+    upstream = _UnaskedAnswerUpstream()
+    client = make_client(scheduling_url=upstream.start())
+    auth = bearer(factory.token())
+    assert client.get("/agents", headers=auth).json() == {"connection": 1}
+    time.sleep(0.5)  # the unasked answer has reached the pooled, idle connection by now
+    second = client.get("/agents", headers=auth)
+    assert second.json() == {"connection": 2}  # a new connection, never the buffered answer
+    assert "stolen" not in second.text

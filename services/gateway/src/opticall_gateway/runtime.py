@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 import httpx
+from aiohttp.connector import Connection
 
 from opticall_common.security import TokenVerifier
 from opticall_gateway.config import Settings
@@ -50,9 +52,29 @@ class Runtime:
         )
 
 
+class InStepConnector(aiohttp.TCPConnector):
+    """aiohttp's pool, never handing out a connection that is out of step with its upstream.
+
+    aiohttp closes a connection whose answer was not read whole when it is released, but a
+    pooled idle connection that then receives bytes nobody asked for (a second answer, a
+    misbehaving or compromised upstream) stays in the pool with that answer buffered, and the
+    next request would read it as its own: one client's answer served to another. Such a
+    connection is closed here instead of reused. (Overrides aiohttp's ``_get``, the one place
+    a pooled connection is picked; uv.lock pins aiohttp, test_proxy checks the behaviour.)
+    """
+
+    async def _get(self, key: Any, traces: list[Any]) -> Connection | None:
+        while True:
+            conn = await super()._get(key, traces)
+            protocol = conn.protocol if conn is not None else None
+            if conn is None or protocol is None or not protocol.should_close:
+                return conn
+            conn.close()  # released with should_close: the transport is closed
+
+
 def upstream_session(settings: Settings) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(
+        connector=InStepConnector(
             limit=0,  # the per-service limit below is the one that matters
             limit_per_host=settings.upstream_max_connections,
             keepalive_timeout=KEEPALIVE_SECONDS,
