@@ -192,3 +192,21 @@ def test_an_emptied_keys_folder_keeps_the_keys_in_use(tmp_path: Path) -> None:
     with pytest.raises(KeyConfigError):
         ring.reload()
     assert ring.signing_kid == kid
+
+
+async def test_auth_reads_the_folder_at_once_for_a_kid_it_does_not_know(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    generate_key_file(keys, now=time.time() - 60)
+    ring = load_keyring(None, keys, may_generate=False, grace_seconds=3600)
+    verifier = LocalTokenVerifier(ring, "opticall-auth", "opticall")
+    # Another replica's key, added to the shared folder and already signing.
+    other = load_keyring(None, keys, may_generate=False, grace_seconds=3600)
+    generate_key_file(keys, activate_in=-1)
+    other.reload()
+    token = other.sign(
+        {"sub": "u", "iss": "opticall-auth", "aud": "opticall", "typ": "access", "roles": [],
+         "iat": int(time.time()), "exp": int(time.time()) + 60}
+    )  # fmt: skip
+    principal = await verifier.verify(token)
+    assert principal.username == "u"
+    assert ring.signing_kid == other.signing_kid  # and this replica signs with it too now

@@ -33,7 +33,11 @@ VERSION_TABLE = "alembic_version_auth"
 
 
 class LocalTokenVerifier(TokenVerifier):
-    """The common verifier, fed from our own key ring instead of fetching our own JWKS."""
+    """The common verifier, fed from our own key ring instead of fetching our own JWKS.
+
+    On an unknown kid (``force``) it reads the keys folder at once rather than waiting for
+    the next reload: another auth replica may have started signing with a key this one has
+    not read yet."""
 
     def __init__(self, keyring: KeyRing, issuer: str, audience: str) -> None:
         super().__init__("local://jwks", issuer, audience)
@@ -41,6 +45,9 @@ class LocalTokenVerifier(TokenVerifier):
         self.set_keys(keyring.jwks())
 
     async def refresh(self, *, force: bool = False) -> None:
+        if force:
+            with contextlib.suppress(KeyConfigError, OSError):  # the reload task logs these
+                await asyncio.to_thread(self._keyring.reload)
         self.set_keys(self._keyring.jwks())
 
 
