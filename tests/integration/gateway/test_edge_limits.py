@@ -246,8 +246,13 @@ def test_memory_returns_after_many_websockets_close(edge: Gateway, suite: Suite)
     peak = _rss_kib(edge.proc.pid)
     for ws in opened:
         ws.close()
-    time.sleep(3)
-    after = _rss_kib(edge.proc.pid)
-    grown, kept = peak - baseline, after - baseline
-    # 60 sockets cost memory while open; most of it must come back once they are closed.
-    assert kept <= max(grown // 2, 4096), (baseline, peak, after)
+    # The gateway collects and trims 2 s after the last close (sockets.RELEASE_DELAY).
+    deadline = time.monotonic() + 20
+    while True:
+        after = _rss_kib(edge.proc.pid)
+        grown, kept = peak - baseline, after - baseline
+        # 60 sockets cost memory while open; most of it must come back once they are closed.
+        if kept <= max(grown // 2, 2048):
+            break
+        assert time.monotonic() < deadline, (baseline, peak, after)
+        time.sleep(1)
