@@ -55,18 +55,18 @@ LOAD_TIME ?= 120s
 .PHONY: load
 load: install ## Load test (Locust, headless) against a running suite (make run); report in reports/load*
 	@mkdir -p reports
-	@$(UV) run --frozen locust -f tests/load_test.py --host $(LOAD_HOST) --headless \
+	@$(UV) run --frozen locust -f bench/load/locustfile.py --host $(LOAD_HOST) --headless \
 		-u $(LOAD_USERS) -r $(LOAD_RATE) -t $(LOAD_TIME) --only-summary \
 		--csv reports/load --html reports/load.html
 
 .PHONY: web
 web: ## Re-vendor uPlot from npm into the gateway's static folder (the dashboard source lives there)
-	@npm ci --prefix web --no-audit --no-fund
-	@npm run --prefix web build
+	@npm ci --prefix tools/dashboard --no-audit --no-fund
+	@npm run --prefix tools/dashboard build
 
 .PHONY: browser
 browser: install kafka postgres ## Browser tests of the dashboard in headless Chromium
-	@web/scripts/ensure-chromium.sh
+	@tools/dashboard/scripts/ensure-chromium.sh
 	@eval "$$(scripts/kafka.sh env)"; eval "$$(scripts/postgres.sh env)"; \
 	$(UV) run --frozen pytest -m browser tests/browser
 

@@ -4,6 +4,9 @@ Contract: each ``bench/<area>/run.py`` prints JSON lines on stdout, one per figu
 ``{"benchmark": "gateway", "metric": "GET /protected req/s", "value": 1234.0,
 "baseline": 1400.0, "baseline_name": "bare FastAPI", "ratio": 0.88, "target": ">= 0.8",
 "ok": true}``. Baselines are measured in the same run. Anything else it prints goes to stderr.
+A row may say ``"kind": "budget"`` when it compares against a fixed budget (DESIGN.md) rather
+than a baseline measured beside it; the table shows which. ``make bench`` exits non-zero when a
+benchmark crashes or any row with a target (other than ``info``) is not ``ok``.
 """
 
 from __future__ import annotations
@@ -59,8 +62,8 @@ def main() -> int:
             if isinstance(row, dict) and "metric" in row:
                 rows.append({"benchmark": area, **row})
     header = (
-        f"{'benchmark':<12} {'metric':<46} {'value':>12} {'baseline':>12} {'ratio':>7} "
-        f"{'target':>10}  ok"
+        f"{'benchmark':<12} {'metric':<46} {'value':>12} {'vs':<8} {'baseline':>12} "
+        f"{'ratio':>7} {'target':>10}  ok"
     )
     print(header)
     print("-" * len(header))
@@ -71,12 +74,30 @@ def main() -> int:
 
         print(
             f"{r['benchmark']!s:<12} {str(r['metric'])[:46]:<46} {fmt(r.get('value')):>12} "
-            f"{fmt(r.get('baseline')):>12} {fmt(r.get('ratio')):>7} "
+            f"{kind_of(r):<8} {fmt(r.get('baseline')):>12} {fmt(r.get('ratio')):>7} "
             f"{r.get('target', '')!s:>10}  {'yes' if r.get('ok') else 'NO'}"
         )
+    missed = [r for r in rows if is_gated(r) and not r.get("ok")]
     if failed:
         print(f"benchmarks that crashed: {', '.join(failed)}", file=sys.stderr)
-    return 1 if failed else 0
+    for r in missed:
+        target = r.get("target")
+        print(f"target missed: {r['benchmark']}: {r['metric']} ({target})", file=sys.stderr)
+    return 1 if failed or missed else 0
+
+
+def kind_of(row: dict[str, object]) -> str:
+    """``budget`` for a row held to a fixed number, ``baseline`` for one measured beside it."""
+    kind = row.get("kind")
+    if isinstance(kind, str):
+        return kind
+    return "budget" if "budget" in str(row.get("baseline_name", "")).lower() else "baseline"
+
+
+def is_gated(row: dict[str, object]) -> bool:
+    """Rows with a target fail the run when missed; ``info`` rows only inform."""
+    target = str(row.get("target") or "").strip().lower()
+    return target not in ("", "info")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 whole suite (real services, Kafka and PostgreSQL) started by the ``suite`` fixture of tests/conftest.py.
 
 Playwright's own browser download cannot run here, so the tests launch ``/usr/bin/chromium``
-(installed by ``web/scripts/ensure-chromium.sh`` when missing). Screenshots of every page go
+(installed by ``tools/dashboard/scripts/ensure-chromium.sh`` when missing). Screenshots of every page go
 to the git-ignored ``screenshots/`` folder for a person to look at.
 """
 
@@ -51,7 +51,7 @@ class Credentials:
 
 @pytest.fixture(scope="session")
 def playwright_driver() -> Iterator[Playwright]:
-    subprocess.run([str(ROOT / "web" / "scripts" / "ensure-chromium.sh")], check=True)
+    subprocess.run([str(ROOT / "tools" / "dashboard" / "scripts" / "ensure-chromium.sh")], check=True)
     with sync_playwright() as pw:
         yield pw
 

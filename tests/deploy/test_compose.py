@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 import yaml
-from dockerfile_parse import DockerfileParser
 from pydantic import ValidationError
 
 from tests.deploy.manifests import DEPLOY, PORTS, ROOT, SERVICES
 from tests.deploy.settings_env import load_settings
+from tests.deploy.test_dockerfiles import image_env as dockerfile_env
 
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 ENV_EXAMPLE = DEPLOY / "compose.env.example"
@@ -43,8 +43,8 @@ def interpolate(value: Any, env: dict[str, str]) -> str:
 
 
 def image_env(service: str) -> dict[str, str]:
-    """The runtime stage's ENV of the service's Dockerfile (the settings part of it)."""
-    envs = DockerfileParser(path=str(ROOT / "services" / service / "Dockerfile")).envs
+    """The runtime stage's ENV of the service's image (the settings part of it)."""
+    envs = dockerfile_env(service)
     return {k: v for k, v in envs.items() if k.startswith((service.upper() + "_", "OPTICALL_"))}
 
 
@@ -73,10 +73,11 @@ def test_infrastructure_images() -> None:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_service_builds_from_its_dockerfile_hardened(service: str) -> None:
+def test_service_builds_from_the_one_recipe_hardened(service: str) -> None:
     spec = COMPOSE["services"][service]
     assert spec["build"]["context"] == "."
-    assert spec["build"]["dockerfile"] == f"services/{service}/Dockerfile"
+    assert spec["build"]["dockerfile"] == "deploy/Dockerfile"
+    assert spec["build"]["args"] == {"SERVICE": service, "PORT": str(PORTS[service])}
     assert (ROOT / spec["build"]["dockerfile"]).is_file()
     assert spec["read_only"] is True
     assert spec["cap_drop"] == ["ALL"]

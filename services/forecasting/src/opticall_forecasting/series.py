@@ -208,7 +208,10 @@ def infer_freq(ds: pd.DatetimeIndex) -> str:
     weekends are simply missing.
     """
     if len(ds) >= 3:
-        inferred = pd.infer_freq(ds)
+        # pandas 3.1 returns a string by default and warns that it will return an offset.
+        with pd.option_context("future.infer_freq_returns_offset", True):
+            offset = pd.infer_freq(ds)
+        inferred = offset.freqstr if offset is not None else None
         # Business-day/hour offsets (B, bh, C...) bake in one calendar; a plain step is safer.
         if inferred and not inferred.lstrip("0123456789").lower().startswith(("b", "c")):
             return normalize_freq(inferred)

@@ -1,6 +1,6 @@
 """Load test for the whole suite through the gateway (Locust).
 
-    locust -f tests/load_test.py --host http://127.0.0.1:5000              # web UI
+    locust -f bench/load/locustfile.py --host http://127.0.0.1:5000              # web UI
     make load                                                              # headless, report
 
 A realistic mix of the people and systems that use OptiCall at once:

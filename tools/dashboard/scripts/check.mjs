@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 
 const src = resolve(
   dirname(fileURLToPath(import.meta.url)),
-  "../../services/gateway/src/opticall_gateway/static/js",
+  "../../../services/gateway/src/opticall_gateway/static/js",
 );
 const files = [];
 const walk = (dir) => {

@@ -6,11 +6,11 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const web = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const out = resolve(web, "../services/gateway/src/opticall_gateway/static");
+const out = resolve(web, "../../services/gateway/src/opticall_gateway/static");
 const uplot = join(web, "node_modules/uplot");
 
 if (!existsSync(join(uplot, "dist/uPlot.esm.js"))) {
-  console.error("uplot is missing: run `npm ci` in web/ first");
+  console.error("uplot is missing: run `npm ci` in tools/dashboard/ first");
   process.exit(1);
 }
 
@@ -21,6 +21,6 @@ cpSync(join(uplot, "LICENSE"), join(out, "vendor/uPlot.LICENSE"));
 const version = JSON.parse(readFileSync(join(uplot, "package.json"), "utf8")).version;
 writeFileSync(
   join(out, "vendor/VERSION.txt"),
-  `uPlot ${version}, copied from npm by \`make web\` (web/scripts/build.mjs); do not edit.\n`,
+  `uPlot ${version}, copied from npm by \`make web\` (tools/dashboard/scripts/build.mjs); do not edit.\n`,
 );
 console.log(`uPlot ${version} vendored into ${out}/vendor`);
