@@ -76,15 +76,17 @@ def service_env(ports: dict[str, int], base: dict[str, str] | None = None) -> di
 
 
 def start_service(stack: Stack, name: str, env: dict[str, str]) -> None:
-    log = (stack.log_dir / f"{name}.log").open("ab")
-    stack.procs[name] = subprocess.Popen(
-        [sys.executable, "-m", f"opticall_{name}"],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    # Closed here once the child has its own copy: left to the garbage collector, the open
+    # file is a ResourceWarning, which the tests' warning filters turn into an error.
+    with (stack.log_dir / f"{name}.log").open("ab") as log:
+        stack.procs[name] = subprocess.Popen(
+            [sys.executable, "-m", f"opticall_{name}"],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def wait_healthy(stack: Stack, name: str, timeout: float = 90.0, path: str = "/healthz") -> None:
