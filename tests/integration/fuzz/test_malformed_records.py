@@ -112,9 +112,8 @@ def test_schedule_changes(fuzz_suite: Suite, kafka_bootstrap: str) -> None:
     event = AgentEvent(agent_id=agent, state="available", timestamp=now - timedelta(minutes=1))
     with fuzz_suite.client(fuzz_suite.admin_token()) as admin:
         # The agent is known first, so the valid change after the garbage shows on its record.
-        ok = fuzz_suite.client(fuzz_suite.user_token("acd")).post(
-            "/events", json=event.model_dump(mode="json")
-        )
+        with fuzz_suite.client(fuzz_suite.user_token("acd")) as acd:
+            ok = acd.post("/events", json=event.model_dump(mode="json"))
         assert ok.status_code == 202, ok.text
         eventually(
             lambda: realtime_agent(admin, agent).get("adherence"), lambda a: a == "unscheduled"

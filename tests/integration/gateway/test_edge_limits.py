@@ -207,18 +207,16 @@ def _rss_kib(pid: int) -> int:
 def test_websockets_are_capped_per_user_and_given_back(edge: Gateway, suite: Suite) -> None:
     tokens = [suite.user_token("supervisor") for _ in range(2)]
     bearer = [{"Authorization": f"Bearer {t}"} for t in tokens]
-    sockets = [
-        connect(_ws(edge), additional_headers=bearer[0], open_timeout=15) for _ in range(WS_CAP)
-    ]
-    try:
+    with contextlib.ExitStack() as held:
+        sockets = [
+            held.enter_context(connect(_ws(edge), additional_headers=bearer[0], open_timeout=15))
+            for _ in range(WS_CAP)
+        ]
         for ws in sockets:
             assert json.loads(ws.recv(timeout=15))["type"] == "snapshot"
         assert _close_code(_ws(edge), additional_headers=bearer[0]) == 4429
         with connect(_ws(edge), additional_headers=bearer[1], open_timeout=15) as other:
             assert json.loads(other.recv(timeout=15))["type"] == "snapshot"  # per user
-    finally:
-        for ws in sockets:
-            ws.close()
     # The places are given back as the sockets close.
     deadline = time.monotonic() + 15
     while True:
@@ -237,15 +235,14 @@ def test_memory_returns_after_many_websockets_close(edge: Gateway, suite: Suite)
     with connect(_ws(edge), additional_headers=users[0], open_timeout=15) as ws:
         ws.recv(timeout=15)
     baseline = _rss_kib(edge.proc.pid)
-    opened = []
-    for headers in users:
-        for _ in range(WS_CAP):
-            ws = connect(_ws(edge), additional_headers=headers, open_timeout=15)
-            ws.recv(timeout=15)
-            opened.append(ws)
-    peak = _rss_kib(edge.proc.pid)
-    for ws in opened:
-        ws.close()
+    with contextlib.ExitStack() as opened:
+        for headers in users:
+            for _ in range(WS_CAP):
+                ws = opened.enter_context(
+                    connect(_ws(edge), additional_headers=headers, open_timeout=15)
+                )
+                ws.recv(timeout=15)
+        peak = _rss_kib(edge.proc.pid)
     # The gateway collects and trims 2 s after the last close (sockets.RELEASE_DELAY).
     deadline = time.monotonic() + 20
     while True:
