@@ -76,8 +76,8 @@ def service_env(ports: dict[str, int], base: dict[str, str] | None = None) -> di
 
 
 def start_service(stack: Stack, name: str, env: dict[str, str]) -> None:
-    # Closed here once the child has its own copy: left to the garbage collector, the open
-    # file is a ResourceWarning, which the tests' warning filters turn into an error.
+    # The child writes to its own copy of the descriptor: ours is closed at once (left to the
+    # garbage collector, it is a ResourceWarning, an error under pytest's filters).
     with (stack.log_dir / f"{name}.log").open("ab") as log:
         stack.procs[name] = subprocess.Popen(
             [sys.executable, "-m", f"opticall_{name}"],

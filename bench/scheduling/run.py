@@ -7,6 +7,12 @@
 * ``GET /shifts`` p95 latency with 100,000 shifts stored (agent windows and whole-floor pages
   of 100) against the same SQL statement (``shifts_query``) run bare on the same data.
 
+The two sides are interleaved, so a slow spell of a shared machine (other processes, the
+broker, autovacuum) falls on both rather than on whichever side ran then: the POSTs run in
+``BENCH_SCHEDULING_ROUNDS`` rounds, each timing a slice of rows on both sides in alternating
+order, and the figure is the median round of each side; each GET query is timed on both sides
+back to back, again in alternating order.
+
 Needs ``DATABASE_URL`` (PostgreSQL; ``make bench`` sets it) and Kafka at
 ``KAFKA_BOOTSTRAP_SERVERS``. Prints the JSON lines of bench/run.py's contract on stdout.
 """
@@ -16,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -27,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Connection, Engine, create_engine, insert, text
 from sqlalchemy.engine import make_url
 
 from opticall_common.db import run_migrations
@@ -44,6 +51,7 @@ POSTS = int(os.environ.get("BENCH_SCHEDULING_POSTS", "2000"))
 CONCURRENCY = int(os.environ.get("BENCH_SCHEDULING_CONCURRENCY", "16"))
 STORED = int(os.environ.get("BENCH_SCHEDULING_STORED", "100000"))
 QUERIES = int(os.environ.get("BENCH_SCHEDULING_QUERIES", "400"))
+ROUNDS = int(os.environ.get("BENCH_SCHEDULING_ROUNDS", "8"))
 AGENTS = 500
 emit = partial(_util.emit, "scheduling")
 DAY0 = datetime(2027, 1, 1, tzinfo=UTC)
@@ -155,34 +163,65 @@ def queries(days: int, count: int) -> list[dict[str, str]]:
     return out
 
 
-def raw_latencies(engine: Engine, params: list[dict[str, str]]) -> list[float]:
-    out = []
-    with engine.connect() as conn:
-        for p in params:
-            # Exactly the statement the service runs for this request (page size + 1).
-            query = shifts_query(
-                agent_id=p.get("agent_id"),
-                start=datetime.fromisoformat(p["start"]),
-                end=datetime.fromisoformat(p["end"]),
-                limit=int(p["limit"]) + 1,
-            )
-            t0 = time.perf_counter()
-            conn.execute(query).all()
-            out.append(time.perf_counter() - t0)
-    return out
+def raw_latency(conn: Connection, p: dict[str, str]) -> float:
+    # Exactly the statement the service runs for this request (page size + 1).
+    query = shifts_query(
+        agent_id=p.get("agent_id"),
+        start=datetime.fromisoformat(p["start"]),
+        end=datetime.fromisoformat(p["end"]),
+        limit=int(p["limit"]) + 1,
+    )
+    t0 = time.perf_counter()
+    conn.execute(query).all()
+    return time.perf_counter() - t0
 
 
-async def api_latencies(base: str, token: str, params: list[dict[str, str]]) -> list[float]:
-    out = []
+async def api_latency(session: aiohttp.ClientSession, p: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    async with session.get("/shifts", params=p) as resp:
+        await resp.read()
+        assert resp.status == 200, await resp.text()
+    return time.perf_counter() - t0
+
+
+async def interleaved_latencies(
+    base: str, token: str, engine: Engine, params: list[dict[str, str]]
+) -> tuple[list[float], list[float]]:
+    """(service, raw SQL) latency of every query, each query timed on both back to back."""
+    api: list[float] = []
+    raw: list[float] = []
     headers = {"Authorization": f"Bearer {token}"}
     async with aiohttp.ClientSession(base, headers=headers) as session:
-        for p in params:
-            t0 = time.perf_counter()
-            async with session.get("/shifts", params=p) as resp:
-                await resp.read()
-                assert resp.status == 200, await resp.text()
-            out.append(time.perf_counter() - t0)
-    return out
+        with engine.connect() as conn:
+            for i, p in enumerate(params):
+                if i % 2:
+                    raw.append(raw_latency(conn, p))
+                    api.append(await api_latency(session, p))
+                else:
+                    api.append(await api_latency(session, p))
+                    raw.append(raw_latency(conn, p))
+    return api, raw
+
+
+def interleaved_posts(
+    base: str, token: str, engine: Engine, rows: list[dict[str, Any]], rounds: int
+) -> tuple[float, float]:
+    """(service, bare INSERT) rows per second: the median of ``rounds`` rounds, each timing
+    its own slice of rows on both sides, the side going first alternating by round."""
+    service: list[float] = []
+    bare: list[float] = []
+    size = -(-len(rows) // rounds)
+    for r in range(rounds):
+        chunk = rows[r * size : (r + 1) * size]
+        if not chunk:
+            break
+        for side in ("service", "bare") if r % 2 == 0 else ("bare", "service"):
+            if side == "service":
+                service.append(asyncio.run(post_all(base, token, chunk)))
+            else:
+                bare.append(bare_inserts(engine, chunk))
+        log(f"round {r + 1}: POST /shifts {service[-1]:.0f}/s, bare INSERT {bare[-1]:.0f}/s")
+    return statistics.median(service), statistics.median(bare)
 
 
 def main() -> int:
@@ -247,9 +286,8 @@ def main() -> int:
         bare_inserts(engines["raw"], warm)
 
         rows = shift_rows(POSTS, AGENTS)
-        baseline = bare_inserts(engines["raw"], rows)
-        service = asyncio.run(post_all(base, token, rows))
-        log(f"POST /shifts {service:.0f}/s, bare INSERT {baseline:.0f}/s")
+        service, baseline = interleaved_posts(base, token, engines["raw"], rows, ROUNDS)
+        log(f"POST /shifts {service:.0f}/s, bare INSERT {baseline:.0f}/s (median of rounds)")
         emit(
             "POST /shifts per s",
             service,
@@ -264,10 +302,9 @@ def main() -> int:
         bulk_load(engines["svc"], extra, first_day=days_used)
         total_days = days_used + -(-extra // AGENTS)
         params = queries(total_days, QUERIES)
-        asyncio.run(api_latencies(base, token, params[:50]))
-        raw_latencies(engines["svc"], params[:50])
-        api = percentile(asyncio.run(api_latencies(base, token, params)), 0.95) * 1000
-        raw = percentile(raw_latencies(engines["svc"], params), 0.95) * 1000
+        asyncio.run(interleaved_latencies(base, token, engines["svc"], params[:50]))  # warm
+        apis, raws = asyncio.run(interleaved_latencies(base, token, engines["svc"], params))
+        api, raw = percentile(apis, 0.95) * 1000, percentile(raws, 0.95) * 1000
         log(f"GET /shifts p95 {api:.2f} ms, raw SQL p95 {raw:.2f} ms, {STORED} shifts stored")
         emit(
             f"GET /shifts p95 ms ({STORED // 1000}k shifts)",

@@ -51,7 +51,9 @@ class Credentials:
 
 @pytest.fixture(scope="session")
 def playwright_driver() -> Iterator[Playwright]:
-    subprocess.run([str(ROOT / "tools" / "dashboard" / "scripts" / "ensure-chromium.sh")], check=True)
+    subprocess.run(
+        [str(ROOT / "tools" / "dashboard" / "scripts" / "ensure-chromium.sh")], check=True
+    )
     with sync_playwright() as pw:
         yield pw
 

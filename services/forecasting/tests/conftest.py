@@ -33,7 +33,7 @@ def api(kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
     )
     app = create_app(settings)
     with TestClient(app) as client:
-        app.state.res.verifier = tokens.verifier()
+        app.state.runtime.resources.verifier = tokens.verifier()
         client.headers["Authorization"] = f"Bearer {tokens.token(roles=('supervisor',))}"
         client.app_state = {"tokens": tokens, "settings": settings}  # type: ignore[attr-defined]
         yield client

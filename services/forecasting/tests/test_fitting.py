@@ -78,3 +78,22 @@ def test_negative_series_is_not_clipped() -> None:
     future = ds[-1] + np.arange(1, 4) * np.timedelta64(1, "D")
     out = fit_prophet(FitSpec(ds=ds, y=y, future=future, step=86400.0, uncertainty_samples=20))
     assert (out.yhat < 0).all()
+
+
+def test_features_built_once_give_the_same_forecast_and_bounds(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from opticall_forecasting import fitting
+
+    frame = helpers.real_frame()
+    spec = FitSpec(
+        ds=frame["ds"].to_numpy(dtype="datetime64[ns]")[:1500],
+        y=frame["y"].to_numpy()[:1500],
+        future=frame["ds"].to_numpy(dtype="datetime64[ns]")[1500:1600],
+        step=900.0,
+    )
+    np.random.seed(1)
+    once = fit_prophet(spec)
+    monkeypatch.setattr(fitting, "_features_once", lambda model: None)
+    np.random.seed(1)
+    twice = fit_prophet(spec)
+    for a, b in ((once.yhat, twice.yhat), (once.lower, twice.lower), (once.upper, twice.upper)):
+        assert np.allclose(a, b)

@@ -13,7 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from opticall_common import topics
 from opticall_common.events import ForecastRequest
-from opticall_forecasting.jobs import JobRunner
+from opticall_forecasting.jobs import JobRunner, PoisonRequest
 
 HISTORY = [{"ds": f"2025-01-{d:02d}T00:00:00Z", "y": 100 + d % 7} for d in range(1, 22)]
 
@@ -39,14 +39,14 @@ def wait_for(api: TestClient, key: tuple[str, str], above: float, timeout: float
 
 
 def publish(api: TestClient, event: ForecastRequest) -> None:
-    publisher = api.app.state.res.publisher  # type: ignore[attr-defined]
+    publisher = api.app.state.runtime.publisher  # type: ignore[attr-defined]
     assert api.portal is not None
     api.portal.call(publisher.publish, topics.FORECAST_REQUESTS, event.request_id, event)
 
 
 def test_every_outcome_is_exported_from_the_start(api: TestClient) -> None:
     found = samples(api)
-    for outcome in ("done", "failed", "invalid", "duplicate", "interrupted"):
+    for outcome in ("done", "failed", "invalid", "duplicate", "interrupted", "dead_lettered"):
         assert ("opticall_forecasting_jobs_total", outcome) in found
     assert ("opticall_forecasting_job_seconds_count", "done") in found
 
@@ -99,24 +99,53 @@ class BrokenPool:
         raise self.error
 
 
-@pytest.mark.parametrize(
-    ("error", "outcome"),
-    [(ValueError("no fit"), "failed"), (BrokenProcessPool("worker died"), "interrupted")],
-)
-def test_failed_and_interrupted_jobs_are_counted(
-    api: TestClient, error: BaseException, outcome: str
-) -> None:
-    state = api.app.state  # type: ignore[attr-defined]
-    runner = JobRunner(state.settings, state.res.sessions, state.res.publisher, BrokenPool(error))  # type: ignore[arg-type]
+def broken_runner(api: TestClient, error: BaseException) -> JobRunner:
+    runtime = api.app.state.runtime  # type: ignore[attr-defined]
+    return JobRunner(runtime.settings, runtime.sessions, runtime.publisher, BrokenPool(error))  # type: ignore[arg-type]
+
+
+def test_a_failed_fit_is_counted_and_the_job_failed(api: TestClient) -> None:
+    runner = broken_runner(api, ValueError("no fit"))
     before = samples(api)
     event = ForecastRequest(history=HISTORY, periods=3)
     assert api.portal is not None
-    if outcome == "interrupted":
-        with pytest.raises(BrokenProcessPool):
-            api.portal.call(runner.handle, event)
-    else:
+    api.portal.call(runner.handle, event)
+    assert api.get(f"/forecasts/{event.request_id}").json()["status"] == "failed"
+    key = ("opticall_forecasting_jobs_total", "failed")
+    assert samples(api)[key] == before[key] + 1
+
+
+def test_a_request_crashing_the_pool_is_retried_then_poison(api: TestClient) -> None:
+    runner = broken_runner(api, BrokenProcessPool("worker died"))
+    attempts = runner.settings.max_attempts
+    before = samples(api)
+    event = ForecastRequest(history=HISTORY, periods=3)
+    assert api.portal is not None
+    with pytest.raises(PoisonRequest, match=f"{attempts} times"):
         api.portal.call(runner.handle, event)
-        assert api.get(f"/forecasts/{event.request_id}").json()["status"] == "failed"
+    job = api.get(f"/forecasts/{event.request_id}").json()
+    assert job["attempts"] == attempts and job["status"] == "running"
+    api.portal.call(runner.fail_poison, event, "poison")
+    job = api.get(f"/forecasts/{event.request_id}").json()
+    assert job["status"] == "failed" and job["error"] == "poison"
     after = samples(api)
-    key = ("opticall_forecasting_jobs_total", outcome)
-    assert after[key] == before[key] + 1
+    key = ("opticall_forecasting_jobs_total", "interrupted")
+    assert after[key] == before[key] + attempts
+    dead = ("opticall_forecasting_jobs_total", "dead_lettered")
+    assert after[dead] == before[dead] + 1
+
+
+def test_a_poison_request_redelivered_before_its_failure_was_stored_is_not_fitted_again(
+    api: TestClient,
+) -> None:
+    runner = broken_runner(api, BrokenProcessPool("worker died"))
+    event = ForecastRequest(history=HISTORY, periods=3)
+    assert api.portal is not None
+    with pytest.raises(PoisonRequest):
+        api.portal.call(runner.handle, event)
+    key = ("opticall_forecasting_jobs_total", "interrupted")
+    before = samples(api)[key]
+    # The service died after the dead letter: the redelivered request fails at once.
+    with pytest.raises(PoisonRequest):
+        api.portal.call(runner.handle, event)
+    assert samples(api)[key] == before

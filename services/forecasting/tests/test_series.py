@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from opticall_forecasting.predict import Limits, build_spec
 from opticall_forecasting.series import SeriesError, infer_freq, normalize_freq, parse_points
+from opticall_forecasting.specs import Limits, build_predict
 
 LIMITS = Limits(max_points=100, max_periods=50, uncertainty_samples=10)
 
@@ -41,17 +41,24 @@ def test_business_hours_gaps_infer_the_common_step() -> None:
 
 
 def test_seed_example_gives_seven_daily_periods() -> None:
-    spec, freq = build_spec(
-        [{"ds": "2025-01-01", "y": 150}, {"ds": "2025-01-02", "y": 170}], None, None, None, LIMITS
+    request = build_predict(
+        [{"ds": "2025-01-01", "y": 150}, {"ds": "2025-01-02", "y": 170}],
+        None,
+        None,
+        None,
+        None,
+        LIMITS,
     )
-    assert freq == "D"
+    spec = request.spec
+    assert request.freq == "D"
+    assert request.model == "prophet" and not request.backtest
     assert len(spec.future) == 7
     assert str(spec.future[0])[:10] == "2025-01-03"
 
 
 def test_object_form_takes_explicit_future() -> None:
     body = {"history": points(5, "h"), "future": ["2025-01-02T09:00:00Z", "2025-01-02T10:00Z"]}
-    spec, _ = build_spec(body, None, None, None, LIMITS)
+    spec = build_predict(body, None, None, None, None, LIMITS).spec
     assert [str(t)[:16] for t in spec.future] == ["2025-01-02T09:00", "2025-01-02T10:00"]
 
 
@@ -84,22 +91,32 @@ def test_offsets_are_converted_to_utc() -> None:
 )
 def test_bad_input_names_the_field(body: object, field: str) -> None:
     with pytest.raises(SeriesError) as info:
-        build_spec(body, None, None, None, LIMITS)
+        build_predict(body, None, None, None, None, LIMITS)
     assert info.value.field == field
 
 
 def test_too_large_horizon_in_query_is_refused() -> None:
     with pytest.raises(SeriesError) as info:
-        build_spec(points(3, "D"), 51, None, None, LIMITS)
+        build_predict(points(3, "D"), 51, None, None, None, LIMITS)
     assert info.value.field == "periods"
 
 
 def test_unknown_country_is_refused() -> None:
     with pytest.raises(SeriesError) as info:
-        build_spec(points(3, "D"), 3, None, "XX", LIMITS)
+        build_predict(points(3, "D"), 3, None, "XX", None, LIMITS)
     assert info.value.field == "country"
 
 
 @pytest.mark.parametrize(("given", "expected"), [("H", "h"), ("15T", "15min"), ("1D", "D")])
 def test_old_frequency_aliases_are_accepted(given: str, expected: str) -> None:
     assert normalize_freq(given) == expected
+
+
+def test_business_hours_gaps_infer_the_step_whatever_the_index_unit() -> None:
+    import pandas as pd
+
+    stamps = [f"2025-01-06T{h:02d}:{m:02d}" for h in range(7, 21) for m in (0, 30)]
+    stamps += [f"2025-01-07T{h:02d}:{m:02d}" for h in range(7, 21) for m in (0, 30)]
+    # Rows read from the database become a microsecond index.
+    ds = pd.DatetimeIndex(pd.to_datetime(stamps).to_pydatetime()).as_unit("us")
+    assert infer_freq(ds) == "30min"

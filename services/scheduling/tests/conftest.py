@@ -7,21 +7,25 @@ stores (outbox rows included); publishing is tested in tests/integration/schedul
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from opticall_common.db import transaction
 from opticall_common.testing import TokenFactory
 from opticall_scheduling.config import Settings
 from opticall_scheduling.main import create_app
+from opticall_scheduling.models import OutboxRecord
 
 NO_KAFKA = "127.0.0.1:9"  # discard port: connections are refused at once
 
@@ -62,6 +66,15 @@ def drop_database(admin: Engine, name: str) -> None:
             time.sleep(0.5)
 
 
+def outbox(app: FastAPI, topic: str = "schedule-changes") -> list[dict[str, Any]]:
+    """The payloads of the app's outbox rows for ``topic``, in publication order."""
+    with transaction(app.state.runtime.sessions) as session:
+        rows = session.scalars(
+            select(OutboxRecord).where(OutboxRecord.topic == topic).order_by(OutboxRecord.id)
+        ).all()
+        return [json.loads(r.payload) for r in rows]
+
+
 def make_settings(db_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "env": "test",
@@ -82,7 +95,7 @@ def app(db_url: str) -> FastAPI:
 @pytest.fixture
 def client(app: FastAPI, tokens: TokenFactory) -> Iterator[TestClient]:
     with TestClient(app, raise_server_exceptions=False) as c:
-        app.state.res.verifier.set_keys(tokens.jwks())
+        app.state.runtime.res.verifier.set_keys(tokens.jwks())
         c.headers["Authorization"] = f"Bearer {tokens.token(roles=('supervisor',))}"
         yield c
 

@@ -67,7 +67,7 @@ def test_database_outage_is_503_problem(tokens: TokenFactory) -> None:
     )
     app = create_app(settings)
     with TestClient(app, raise_server_exceptions=False) as client:
-        app.state.res.verifier.set_keys(tokens.jwks())
+        app.state.runtime.res.verifier.set_keys(tokens.jwks())
         resp = client.get("/agents", headers={"Authorization": f"Bearer {tokens.token()}"})
     assert resp.status_code == 503
     assert resp.headers["content-type"].startswith("application/problem+json")
@@ -116,7 +116,7 @@ def test_queue_filter_runs_in_sql_and_reads_one_page(client: TestClient) -> None
     for n in range(30):
         queues = ["sales"] if n % 10 == 0 else ["support"]
         client.post("/agents", json={"agent_id": f"s-{n:02d}", "name": "x", "queues": queues})
-    engine = client.app.state.res.engine  # type: ignore[attr-defined]
+    engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
     statements: list[str] = []
 
     def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:

@@ -6,23 +6,21 @@ exactly one outbox row describing what the response returned.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from services.scheduling.tests.conftest import outbox
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from opticall_common.db import transaction
-from opticall_scheduling.models import OutboxRecord, Shift
+from opticall_scheduling.models import Shift
 
 
 def stored(app: FastAPI) -> tuple[int, list[dict[str, object]]]:
-    with transaction(app.state.res.sessions) as session:
+    with transaction(app.state.runtime.sessions) as session:
         shifts = int(session.scalar(select(func.count()).select_from(Shift)) or 0)
-        rows = session.scalars(select(OutboxRecord).order_by(OutboxRecord.id)).all()
-        return shifts, [json.loads(r.payload) for r in rows]
+    return shifts, outbox(app)
 
 
 def test_refusals_store_nothing_and_successes_one_outbox_row_each(
@@ -78,6 +76,10 @@ def test_refusals_store_nothing_and_successes_one_outbox_row_each(
     assert [a["kind"] for a in snapshot["activities"]] == ["break", "lunch"]
     got = client.get(f"/shifts/{created['id']}").json()
     assert got == created
+    # The agent is told in the same statement; refusals tell nobody.
+    (note,) = outbox(app, "agent-notifications")
+    assert (note["agent_id"], note["kind"]) == ("f-1", "schedule_changed")
+    assert note["shift_ids"] == [created["id"]]
 
 
 def test_a_stale_pooled_connection_falls_back_without_an_error(

@@ -26,7 +26,7 @@ def gauge(client: TestClient) -> float | None:
 
 
 def unsent(client: TestClient) -> int:
-    with transaction(client.app.state.res.sessions) as session:  # type: ignore[attr-defined]
+    with transaction(client.app.state.runtime.sessions) as session:  # type: ignore[attr-defined]
         query = select(func.count()).select_from(OutboxRecord).where(OutboxRecord.sent_at.is_(None))
         return int(session.scalar(query) or 0)
 
@@ -53,8 +53,9 @@ def test_backlog_gauge_counts_unpublished_changes_during_a_kafka_outage(
         resp = client.post("/shifts", json=body)
         assert resp.status_code == 201, resp.text
         ids.append(resp.json()["id"])
-    assert unsent(client) == 3
-    wait_for_gauge(client, 3)
+    # Each change: its schedule-changes event and the agent's notification.
+    assert unsent(client) == 6
+    wait_for_gauge(client, 6)
     assert client.delete(f"/shifts/{ids[0]}").status_code == 204  # one more change to publish
-    assert unsent(client) == 4
-    wait_for_gauge(client, 4)
+    assert unsent(client) == 8
+    wait_for_gauge(client, 8)

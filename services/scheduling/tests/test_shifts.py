@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from services.scheduling.tests.conftest import outbox
 
 from opticall_common.db import transaction
 from opticall_scheduling.errors import ShiftOverlap
-from opticall_scheduling.models import OutboxRecord
 from opticall_scheduling.shifts.schemas import ShiftCreate
 from opticall_scheduling.shifts.service import create_shifts
 
@@ -27,12 +25,6 @@ def agents(client: TestClient) -> list[str]:
 
 def shift(agent: str, start: str, end: str, **extra: object) -> dict[str, object]:
     return {"agent_id": agent, "start": start, "end": end, **extra}
-
-
-def outbox(app: FastAPI) -> list[dict[str, object]]:
-    with transaction(app.state.res.sessions) as session:
-        rows = session.scalars(select(OutboxRecord).order_by(OutboxRecord.id)).all()
-        return [json.loads(r.payload) for r in rows]
 
 
 def test_create_returns_id_and_utc(client: TestClient, agents: list[str]) -> None:
@@ -241,11 +233,11 @@ def test_create_shifts_in_a_rolled_back_transaction_leaves_no_outbox_row(
 ) -> None:
     app: FastAPI = client.app  # type: ignore[assignment]
     item = ShiftCreate.model_validate(shift("a-1", "2026-03-02T08:00Z", "2026-03-02T16:00Z"))
-    with pytest.raises(RuntimeError), transaction(app.state.res.sessions) as session:
+    with pytest.raises(RuntimeError), transaction(app.state.runtime.sessions) as session:
         create_shifts(session, [item], "tester")
         raise RuntimeError("caller aborts")
     assert outbox(app) == []
-    with transaction(app.state.res.sessions) as session:
+    with transaction(app.state.runtime.sessions) as session:
         (created,) = create_shifts(session, [item], "tester")
     assert [e["shift_id"] for e in outbox(app)] == [created.id]
 
@@ -271,7 +263,7 @@ def test_concurrent_overlapping_creates_exactly_one_wins(
             shift("a-1", f"2026-03-02T08:{i:02d}:00Z", f"2026-03-02T12:{i:02d}:00Z")
         )
         try:
-            with transaction(app.state.res.sessions) as session:
+            with transaction(app.state.runtime.sessions) as session:
                 create_shifts(session, [item], "tester")
         except ShiftOverlap:
             return "overlap"

@@ -44,12 +44,11 @@ def job(client: httpx.Client, job_id: str) -> dict[str, Any]:
     return dict(resp.json())
 
 
-def test_killed_model_worker_mid_job_the_job_still_completes(
-    fault_suite: Suite, admin: httpx.Client
-) -> None:
-    queue = f"kill-{uuid.uuid4().hex[:6]}"
+def upload_month(client: httpx.Client, prefix: str) -> str:
+    """The real 15-minute month as a new queue's history; returns the queue."""
+    queue = f"{prefix}-{uuid.uuid4().hex[:6]}"
     csv = (DATA / "pyworkforce_15min.csv").read_text()
-    up = admin.post(
+    up = client.post(
         "/history/upload",
         params={"queue": queue},
         content=csv,
@@ -57,6 +56,13 @@ def test_killed_model_worker_mid_job_the_job_still_completes(
         timeout=120,
     )
     assert up.status_code == 200, up.text
+    return queue
+
+
+def test_killed_model_worker_mid_job_the_job_still_completes(
+    fault_suite: Suite, admin: httpx.Client
+) -> None:
+    queue = upload_month(admin, "kill")
     service = fault_suite.stack.procs["forecasting"].pid
     before = model_processes(service)
     assert before, "the forecasting service runs no model process"

@@ -142,7 +142,11 @@ def test_forecast_job_end_to_end(suite: Suite, staff: httpx.Client, kafka_bootst
     assert job["points"][0]["ds"].startswith("2023-04-01T00:00")
     assert all(p["yhat"] >= 0 for p in job["points"])
     assert job["accuracy"]["model"] == job["model"]
-    assert set(job["accuracy"]["candidates"]) >= {"prophet", "seasonal_naive_weekly", "mstl"}
+    assert set(job["accuracy"]["candidates"]) >= {
+        "prophet",
+        "seasonal_naive_weekly",
+        "weekly_profile",
+    }
     # Idempotent: the same request id is the same job.
     again = staff.post("/forecasts", json=body)
     assert again.status_code == 202 and again.json() == {"id": request_id, "status": "done"}
@@ -183,3 +187,78 @@ def test_killed_worker_leaves_the_job_to_be_redone(suite: Suite, staff: httpx.Cl
     assert job["status"] == "done", job
     assert job["attempts"] >= 2
     assert len(job["points"]) == 672
+
+
+def bank_intervals(weeks: int) -> list[dict[str, Any]]:
+    """Half-hourly weekday calls 07:00-21:00 (no rows when closed) from Monday 2025-01-06."""
+    out = []
+    for day in range(weeks * 7):
+        if day % 7 >= 5:
+            continue
+        for slot in range(28):
+            hour, minute = divmod(7 * 60 + 30 * slot, 60)
+            out.append(
+                {
+                    "interval_start": f"2025-01-{6 + day:02d}T{hour:02d}:{minute:02d}:00Z"
+                    if 6 + day <= 31
+                    else f"2025-02-{6 + day - 31:02d}T{hour:02d}:{minute:02d}:00Z",
+                    "offered": 40 + 25 * (slot % 9) + 3 * (day % 7),
+                }
+            )
+    return out
+
+
+OPEN = {
+    "timezone": "UTC",
+    "weekly": [{"days": ["mon", "tue", "wed", "thu", "fri"], "open": "07:00", "close": "21:00"}],
+}
+
+
+def test_model_choice_and_open_hours_through_the_gateway(staff: httpx.Client) -> None:
+    queue = f"bank-{uuid.uuid4().hex[:6]}"
+    intervals = bank_intervals(4)
+    assert staff.post("/history", json={"queue": queue, "intervals": intervals}).status_code == 200
+    path = f"/history/queues/{queue}/open-hours"
+    assert staff.get(path).status_code == 404
+    bad = staff.put(path, json={"weekly": []})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith(
+        "application/problem+json"
+    )
+    assert staff.put(path, json=OPEN).status_code == 200
+    assert staff.get(path).json() == OPEN
+
+    history = [{"ds": i["interval_start"], "y": i["offered"]} for i in intervals]
+    resp = staff.post("/predict", json={"history": history, "periods": 28, "open_hours": OPEN})
+    assert resp.status_code == 200, resp.text
+    assert resp.headers["x-forecast-model"]
+    assert float(resp.headers["x-forecast-backtest-wape"]) >= 0
+    assert [r["ds"][11:16] for r in resp.json()][:2] == ["07:00", "07:30"]
+
+    request_id = f"bank-{uuid.uuid4().hex}"
+    resp = staff.post("/forecasts", json={"request_id": request_id, "queue": queue, "periods": 28})
+    assert resp.status_code == 202, resp.text
+    job = wait_job(staff, request_id)
+    assert job["status"] == "done", job
+    assert [p["ds"][:16] for p in job["points"]][:1] == ["2025-02-03T07:00"]
+    assert len(job["points"]) == 28 and job["points"][-1]["ds"].startswith("2025-02-03T20:30")
+    accuracy = job["accuracy"]
+    assert accuracy["chosen"] == job["model"]
+    assert {"prophet", "weekly_profile", "median_top3"} <= set(accuracy["candidates"])
+
+
+@pytest.mark.parametrize(
+    ("query", "body", "field"),
+    [
+        ("?model=arima", SEED, "model"),
+        ("?freq=0min", SEED, "freq"),
+        ("?freq=-5min", SEED, "freq"),
+        ("", {"history": SEED, "open_hours": {"weekly": []}}, "body.open_hours.weekly"),
+    ],
+)
+def test_bad_model_freq_and_open_hours_are_422_through_the_gateway(
+    staff: httpx.Client, query: str, body: Any, field: str
+) -> None:
+    resp = staff.post("/predict" + query, json=body)
+    assert resp.status_code == 422, resp.text
+    assert resp.headers["content-type"].startswith("application/problem+json")
+    assert resp.json()["errors"][0]["field"] == field

@@ -55,10 +55,15 @@ def settings(db: str, prefix: str) -> Settings:
 
 
 def unsent(client: TestClient) -> int:
-    with transaction(client.app.state.res.sessions) as session:  # type: ignore[attr-defined]
+    with transaction(client.app.state.runtime.sessions) as session:  # type: ignore[attr-defined]
         return int(
             session.scalar(
-                select(func.count()).select_from(OutboxRecord).where(OutboxRecord.sent_at.is_(None))
+                select(func.count())
+                .select_from(OutboxRecord)
+                .where(
+                    OutboxRecord.sent_at.is_(None),
+                    OutboxRecord.topic == topics.SCHEDULE_CHANGES,
+                )
             )
             or 0
         )
@@ -91,7 +96,7 @@ def test_changes_survive_outage_and_restart(
     # 1. Kafka unreachable: the service serves, says Kafka is not ready, accepts changes.
     app = create_app(settings(fresh_db, prefix))
     with TestClient(app) as client:
-        app.state.res.verifier.set_keys(tokens.jwks())
+        app.state.runtime.res.verifier.set_keys(tokens.jwks())
         client.headers.update(auth)
         for agent in agents:
             assert (
@@ -119,14 +124,14 @@ def test_changes_survive_outage_and_restart(
             {"agent_id": "ag-1", "start": "2026-07-20T08:00:00Z", "end": "2026-07-20T09:00:00Z"}
         )
         rolled_back: list[str] = []
-        with pytest.raises(RuntimeError), transaction(app.state.res.sessions) as session:
+        with pytest.raises(RuntimeError), transaction(app.state.runtime.sessions) as session:
             rolled_back += [s.id for s in create_shifts(session, [item], "tester")]
             raise RuntimeError("abort")
         assert unsent(client) == len(committed) + 1  # creates + the update
     # 2. Restart (the first instance is gone, its relay never published) still without Kafka.
     app = create_app(settings(fresh_db, prefix))
     with TestClient(app) as client:
-        app.state.res.verifier.set_keys(tokens.jwks())
+        app.state.runtime.res.verifier.set_keys(tokens.jwks())
         client.headers.update(auth)
         late = client.post(
             "/shifts",
@@ -138,10 +143,11 @@ def test_changes_survive_outage_and_restart(
         history["ag-2"] += [("created", committed[-1]), ("deleted", committed[1])]
         expected = len(committed) + 2  # + update + delete
         assert unsent(client) == expected
-        # The relay reports the backlog it cannot publish (what an alert would watch).
-        wait_for(lambda: pending_gauge(client) == expected)
+        # The relay reports the backlog it cannot publish (what an alert would watch): each
+        # change here is one transaction, which also told its agent (agent-notifications).
+        wait_for(lambda: pending_gauge(client) == 2 * expected)
         # 3. Kafka comes back.
-        app.state.relay.bootstrap_servers = kafka_bootstrap
+        app.state.runtime.relay.bootstrap_servers = kafka_bootstrap
         wait_for(lambda: unsent(client) == 0)
         wait_for(lambda: client.get("/readyz").status_code == 200)
         wait_for(lambda: pending_gauge(client) == 0)

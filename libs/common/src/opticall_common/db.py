@@ -117,9 +117,17 @@ def run_migrations(script_location: Path, url: str, version_table: str) -> None:
     command.upgrade(cfg, "head")
 
 
-def get_or_404(session: Session, model: type[T], ident: object, what: str | None = None) -> T:
-    """The row of ``model`` with primary key ``ident``, or a 404 problem naming ``what``."""
-    row = session.get(model, ident)
+def get_or_404(
+    session: Session,
+    model: type[T],
+    ident: object,
+    what: str | None = None,
+    *,
+    for_update: bool = False,
+) -> T:
+    """The row of ``model`` with primary key ``ident``, or a 404 problem naming ``what``;
+    ``for_update`` reads it with ``SELECT … FOR UPDATE`` (even when the session holds it)."""
+    row = session.get(model, ident, with_for_update=for_update or None)
     if row is None:
         raise NotFound(what or model.__name__.lower(), ident)
     return row

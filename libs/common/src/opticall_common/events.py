@@ -17,6 +17,8 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic_core import SchemaValidator
 
 from opticall_common import topics
+from opticall_common.notifications import AgentNotification
+from opticall_common.text import Identifier
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -203,6 +205,8 @@ class ActivityKind(StrEnum):
     lunch = "lunch"
     meeting = "meeting"
     training = "training"
+    # Approved time off inside a shift: the agent is scheduled off for that part.
+    time_off = "time_off"
 
 
 class ShiftActivity(BaseModel):
@@ -258,13 +262,27 @@ class ForecastRequest(BaseModel):
     """
 
     request_id: str = Field(default_factory=new_id, min_length=1, max_length=128)
-    queue: str | None = None
+    queue: Identifier | None = None
     metric: ForecastMetric = ForecastMetric.volume
     history: list[SeriesPoint] | None = None
     periods: int = Field(default=7, ge=1, le=10_000)
     freq: str | None = None
     requested_at: UtcDatetime = Field(default_factory=utcnow)
     requested_by: str | None = None
+    # Added in round 2; all optional, so earlier requests stay valid. The forecasting service
+    # validates them (a bad one fails the job with the reason).
+    model: str | None = Field(
+        default=None, max_length=32, description="auto (default), prophet or a named peer"
+    )
+    future: list[datetime] | None = Field(
+        default=None, max_length=10_000, description="Explicit timestamps to forecast"
+    )
+    open_hours: dict[str, Any] | None = Field(
+        default=None, description="Weekly opening hours: {timezone, weekly: [{days, open, close}]}"
+    )
+    country: str | None = Field(default=None, max_length=8, description="Holidays (ISO code)")
+    start: datetime | None = Field(default=None, description="Stored history from (inclusive)")
+    end: datetime | None = Field(default=None, description="Stored history until (exclusive)")
 
 
 class ForecastPoint(BaseModel):
@@ -341,6 +359,7 @@ TOPIC_MODELS: dict[str, type[BaseModel]] = {
     topics.FORECAST_REQUESTS: ForecastRequest,
     topics.FORECAST_RESULTS: ForecastResult,
     topics.ADHERENCE_CHANGES: AdherenceChange,
+    topics.AGENT_NOTIFICATIONS: AgentNotification,
 }
 
 TOPIC_KEYS: dict[str, str] = {
@@ -349,6 +368,7 @@ TOPIC_KEYS: dict[str, str] = {
     topics.FORECAST_REQUESTS: "request_id",
     topics.FORECAST_RESULTS: "request_id",
     topics.ADHERENCE_CHANGES: "agent_id",
+    topics.AGENT_NOTIFICATIONS: "agent_id",
 }
 
 SchemaMode = Literal["validation", "serialization"]

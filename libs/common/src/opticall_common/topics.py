@@ -8,6 +8,7 @@ FORECAST_REQUESTS = "forecast-requests"
 FORECAST_RESULTS = "forecast-results"
 ADHERENCE_CHANGES = "adherence-changes"
 AGENT_STATE = "agent-state"
+AGENT_NOTIFICATIONS = "agent-notifications"
 
 DLQ_SUFFIX = ".dlq"
 

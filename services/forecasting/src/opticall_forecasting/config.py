@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from opticall_common.settings import (
@@ -23,7 +23,8 @@ class Settings(ServiceSettings):
     port: int = 5003
     database_url: str = database_url_field("forecasting")
     run_migrations: bool = True
-    # Model fits are CPU-bound: they run in this many worker processes (0 = one per core).
+    # Model fits are CPU-bound: they run in this many worker processes (0 = one per CPU this
+    # process may use: its affinity mask capped by its cgroup quota).
     pool_size: int = Field(default=0, ge=0, le=64)
     # Import statsforecast (numba JIT, ~10 s) in each pool process right after start-up, in the
     # background, so the first job does not pay for it.
@@ -32,8 +33,33 @@ class Settings(ServiceSettings):
     max_periods: int = Field(default=10_000, ge=1)
     # Prophet draws this many samples for yhat_lower/upper; 1000 (Prophet's default) is slow.
     uncertainty_samples: int = Field(default=200, ge=0, le=2000)
-    # Rolling-origin folds per candidate model in a forecast job's backtest.
-    backtest_folds: int = Field(default=2, ge=1, le=5)
+    # Rolling-origin backtest origins (windows of the requested horizon) per candidate model.
+    backtest_folds: int = Field(default=3, ge=1, le=8)
+    # Models that forecast jobs' ``auto`` backtests besides /predict's candidates (e.g.
+    # ``["mstl"]``: seconds per fit on intraday data, times every origin). None by default, so
+    # a job and /predict choose alike; bench/forecast measures both ways.
+    job_extra_candidates: tuple[str, ...] = ()
+
+    @field_validator("job_extra_candidates")
+    @classmethod
+    def _known_models(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        # The names of engine.MODELS, spelled here so that settings import no model code.
+        known = {
+            "prophet",
+            "weekly_profile",
+            "weekly_average",
+            "seasonal_naive_weekly",
+            "seasonal_naive_daily",
+            "mstl",
+            "autoets",
+        }
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown models {unknown}; use some of {sorted(known)}")
+        return value
+
+    # Claims of a request whose fit kills the model process before it is dead-lettered.
+    max_attempts: int = Field(default=3, ge=1, le=20)
     # Holidays of this country (ISO code known to the ``holidays`` package) by default.
     default_country: str | None = None
     # Run the forecast-requests consumer in this process.

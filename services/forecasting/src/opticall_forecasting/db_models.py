@@ -69,3 +69,14 @@ class ForecastJob(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class QueueCalendar(Base):
+    """A queue's weekly opening hours (``open_hours.OpenHours`` as JSON), kept beside its
+    history: jobs on the queue fit and forecast its open intervals only."""
+
+    __tablename__ = "queue_calendars"
+
+    queue: Mapped[str] = mapped_column(String(128), primary_key=True)
+    open_hours: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

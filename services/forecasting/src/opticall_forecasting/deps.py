@@ -13,36 +13,36 @@ from opticall_common.problems import Problem
 from opticall_common.security import Principal, Role, TokenVerifier, role_dependency
 from opticall_forecasting.config import Settings
 from opticall_forecasting.pool import ModelPool
+from opticall_forecasting.runtime import Runtime
 from opticall_forecasting.series import SeriesError
 
 
+def _runtime(conn: HTTPConnection) -> Runtime:
+    runtime: Runtime = conn.app.state.runtime
+    return runtime
+
+
 def _verifier(conn: HTTPConnection) -> TokenVerifier:
-    verifier: TokenVerifier = conn.app.state.res.verifier
-    return verifier
+    return _runtime(conn).resources.verifier
 
 
 def _sessions(request: Request) -> sessionmaker[Session]:
-    factory: sessionmaker[Session] = request.app.state.res.sessions
-    return factory
+    return _runtime(request).sessions
 
 
 def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+    return _runtime(request).settings
 
 
 def _pool(request: Request) -> ModelPool:
-    pool: ModelPool = request.app.state.pool
-    return pool
+    return _runtime(request).pool
 
 
 def _publisher(request: Request) -> EventPublisher:
-    publisher: EventPublisher | None = request.app.state.res.publisher
-    if publisher is None:
-        raise Problem(503, "Kafka is not configured")
-    return publisher
+    return _runtime(request).publisher
 
 
+RuntimeDep = Annotated[Runtime, Depends(_runtime)]
 Staff = Annotated[Principal, Depends(role_dependency(_verifier, Role.supervisor, Role.admin))]
 Sessions = Annotated[sessionmaker[Session], Depends(_sessions)]
 SettingsDep = Annotated[Settings, Depends(_settings)]

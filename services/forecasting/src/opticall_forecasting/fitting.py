@@ -50,6 +50,10 @@ class FitSpec:
     step: float | None  # seconds per step; None for calendar frequencies (months)
     country: str | None = None
     uncertainty_samples: int = 200
+    # The queue's time zone (from its opening hours): time-of-week slots follow its clock.
+    timezone: str | None = None
+    # Time-of-week slots known to be closed whose (zero) history was dropped before fitting.
+    closed: np.ndarray[Any, np.dtype[np.bool_]] | None = None
 
     @property
     def span_seconds(self) -> float:
@@ -91,10 +95,25 @@ def finish(spec: FitSpec, yhat: Array, lower: Array, upper: Array, model: str) -
     return Forecast(yhat=yhat, lower=lower, upper=upper, model=model)
 
 
-def _week_slot(stamps: np.ndarray[Any, np.dtype[np.datetime64]], step: float) -> Any:
-    # 1970-01-05 was a Monday: seconds since a Monday 00:00, bucketed by the series' step.
-    seconds = (stamps - np.datetime64("1970-01-05")) / np.timedelta64(1, "s")
-    return np.floor((seconds % WEEK) / step).astype(np.int64)
+# 1970-01-05 was a Monday.
+MONDAY = np.datetime64("1970-01-05")
+
+
+def local_seconds(stamps: np.ndarray[Any, Any], tz: str | None) -> Array:
+    """Seconds since a Monday 00:00 in local time (UTC without a zone): a queue's daily curve
+    follows its own clock across daylight-saving changes."""
+    if tz:
+        local = pd.DatetimeIndex(stamps).tz_localize("UTC").tz_convert(tz).tz_localize(None)
+        stamps = local.to_numpy(dtype="datetime64[ns]")
+    return np.asarray((stamps - MONDAY) / np.timedelta64(1, "s"), dtype=np.float64)
+
+
+def week_slots(
+    stamps: np.ndarray[Any, Any], spec: FitSpec, period: float = WEEK
+) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """Each timestamp's slot within the period (a week by default), in steps of the series."""
+    assert spec.step is not None
+    return np.floor((local_seconds(stamps, spec.timezone) % period) / spec.step).astype(np.int64)
 
 
 def closed_slots(spec: FitSpec) -> np.ndarray[Any, np.dtype[np.bool_]] | None:
@@ -107,13 +126,15 @@ def closed_slots(spec: FitSpec) -> np.ndarray[Any, np.dtype[np.bool_]] | None:
     if not spec.intraday or spec.step is None or len(spec.y) < 2:
         return None
     n_slots = int(np.ceil(WEEK / spec.step))
-    hist = _week_slot(spec.ds, spec.step)
+    hist = week_slots(spec.ds, spec)
     counts = np.bincount(hist, minlength=n_slots)
     nonzero = np.bincount(hist, weights=(spec.y > 0).astype(np.float64), minlength=n_slots)
     closed = (counts >= 2) & (nonzero == 0)
+    if spec.closed is not None and len(spec.closed) == n_slots:
+        closed |= spec.closed
     if spec.span_seconds >= 2 * WEEK:
         closed |= counts == 0
-    return np.asarray(closed[_week_slot(spec.future, spec.step)], dtype=np.bool_)
+    return np.asarray(closed[week_slots(spec.future, spec)], dtype=np.bool_)
 
 
 def constant_forecast(spec: FitSpec) -> Forecast | None:
@@ -167,6 +188,21 @@ def _with_conditions(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(weekend=weekend, weekday=~weekend)
 
 
+def _features_once(model: Any) -> None:
+    """Prophet's ``predict`` builds the future's seasonality features twice from one frame
+    (for the components, then for the uncertainty samples): build them once. Same values."""
+    build = model.make_all_seasonality_features
+    memo: dict[int, tuple[pd.DataFrame, Any]] = {}
+
+    def once(frame: pd.DataFrame) -> Any:
+        hit = memo.get(id(frame))
+        if hit is None or hit[0] is not frame:
+            hit = memo[id(frame)] = (frame, build(frame))
+        return hit[1]
+
+    model.make_all_seasonality_features = once
+
+
 def fit_prophet(spec: FitSpec) -> Forecast:
     """Fit the contact-center Prophet model (MAP, no MCMC) and forecast ``spec.future``."""
     flat = constant_forecast(spec)
@@ -178,6 +214,7 @@ def fit_prophet(spec: FitSpec) -> Forecast:
     )
     model = build_prophet(spec, train)
     model.fit(train)
+    _features_once(model)
     out = model.predict(_with_conditions(pd.DataFrame({"ds": spec.future})))
     # Without uncertainty samples Prophet leaves out yhat_lower/upper: the bounds are yhat.
     names = ("yhat", "yhat_lower", "yhat_upper") if spec.uncertainty_samples else ("yhat",) * 3

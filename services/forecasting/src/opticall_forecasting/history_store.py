@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from opticall_common.db import transaction
 from opticall_common.events import utcnow
-from opticall_forecasting.db_models import HistoryInterval
+from opticall_forecasting.db_models import HistoryInterval, QueueCalendar
 
 FIELDS = (
     "offered",
@@ -91,3 +91,18 @@ def queues(sessions: sessionmaker[Session]) -> list[dict[str, Any]]:
         for queue, count, first, last in session.execute(stmt):
             out.append({"queue": queue, "intervals": count, "first": first, "last": last})
     return out
+
+
+def set_open_hours(sessions: sessionmaker[Session], queue: str, hours: dict[str, Any]) -> None:
+    with transaction(sessions) as session:
+        row = session.get(QueueCalendar, queue)
+        if row is None:
+            session.add(QueueCalendar(queue=queue, open_hours=hours, updated_at=utcnow()))
+        else:
+            row.open_hours, row.updated_at = hours, utcnow()
+
+
+def get_open_hours(sessions: sessionmaker[Session], queue: str) -> dict[str, Any] | None:
+    with sessions() as session:
+        row = session.get(QueueCalendar, queue)
+        return dict(row.open_hours) if row is not None else None

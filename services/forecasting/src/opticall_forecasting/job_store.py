@@ -121,3 +121,19 @@ def touch(sessions: sessionmaker[Session], job_id: str) -> None:
         job = session.get(ForecastJob, job_id)
         if job is not None and job.status in UNFINISHED:
             job.updated_at = utcnow()
+
+
+def done_for_queue(sessions: sessionmaker[Session], queue: str, metric: str) -> list[ForecastJob]:
+    """Finished forecasts of a queue's metric, newest first (at most 500)."""
+    stmt = (
+        select(ForecastJob)
+        .where(
+            ForecastJob.queue == queue,
+            ForecastJob.metric == metric,
+            ForecastJob.status == "done",
+        )
+        .order_by(ForecastJob.created_at.desc())
+        .limit(500)
+    )
+    with sessions() as session:
+        return list(session.scalars(stmt))

@@ -24,21 +24,20 @@ from opticall_common.events import (
 )
 from opticall_common.kafka import EventPublisher
 from opticall_forecasting import history_store, job_store
-from opticall_forecasting.backtest import as_json, choose_and_forecast
 from opticall_forecasting.config import Settings
 from opticall_forecasting.db_models import ForecastJob
+from opticall_forecasting.engine import AUTO, as_json, forecast
 from opticall_forecasting.fitting import FitSpec
 from opticall_forecasting.metrics import JOB_SECONDS, JOBS
 from opticall_forecasting.pool import ModelPool
-from opticall_forecasting.predict import check_country, rows, spec_from
-from opticall_forecasting.series import (
-    Series,
-    SeriesError,
-    future_index,
-    infer_freq,
-    normalize_freq,
-    parse_points,
-    to_utc,
+from opticall_forecasting.series import Series, SeriesError, parse_points, to_utc
+from opticall_forecasting.specs import (
+    Horizon,
+    check_model,
+    check_open_hours,
+    limits_from,
+    make_spec,
+    rows,
 )
 
 log = logging.getLogger(__name__)
@@ -67,21 +66,25 @@ def stored_series(
 
 def job_spec(
     sessions: sessionmaker[Session], request: dict[str, Any], settings: Settings
-) -> FitSpec:
-    """Validate a stored job request into a fit spec (raises SeriesError naming the field)."""
+) -> tuple[FitSpec, str]:
+    """Validate a stored job request into a fit spec and a model name (raises SeriesError
+    naming the field). A queue's stored opening hours apply unless the request gives some."""
     if request.get("history"):
         series = parse_points(request["history"], "history", settings.max_points)
     elif request.get("queue"):
         series = stored_series(sessions, request, settings.max_points)
     else:
         raise SeriesError("queue", "give a queue with stored history, or inline history")
-    freq = normalize_freq(request["freq"]) if request.get("freq") else infer_freq(series.ds)
-    periods = int(request.get("periods") or 7)
-    if periods > settings.max_periods:
-        raise SeriesError("periods", f"horizon too large: {periods} > {settings.max_periods}")
-    country = check_country(request.get("country")) or settings.default_country
-    future = future_index(series.ds[-1], freq, periods)
-    return spec_from(series, future, freq, country, settings.uncertainty_samples)
+    model = check_model(request.get("model") or AUTO)
+    raw_hours = request.get("open_hours")
+    if raw_hours is None and request.get("queue"):
+        raw_hours = history_store.get_open_hours(sessions, request["queue"])
+    hours = check_open_hours(raw_hours) if raw_hours is not None else None
+    horizon = Horizon(periods=int(request.get("periods") or 7), future=request.get("future"))
+    spec, _ = make_spec(
+        series, request.get("freq"), horizon, hours, request.get("country"), limits_from(settings)
+    )
+    return spec, model
 
 
 def result_event(job: ForecastJob) -> ForecastResult:
@@ -107,6 +110,17 @@ def points_json(spec: FitSpec, outcome_rows: list[dict[str, Any]]) -> list[dict[
     return [{**r, "ds": r["ds"].isoformat().replace("+00:00", "Z")} for r in outcome_rows]
 
 
+class PoisonRequest(Exception):
+    """A request that crashed the model process on every allowed attempt."""
+
+
+def poison_reason(attempts: int) -> str:
+    return (
+        f"the model process crashed on this request {attempts} times (BrokenProcessPool); "
+        "the request was dead-lettered to forecast-requests.dlq"
+    )
+
+
 @dataclass
 class JobRunner:
     settings: Settings
@@ -115,32 +129,63 @@ class JobRunner:
     pool: ModelPool
 
     async def handle(self, event: ForecastRequest) -> None:
-        """Run one request; idempotent (a finished job only re-publishes its result)."""
+        """Run one request; idempotent (a finished job only re-publishes its result).
+
+        A request whose fit kills the model process (``BrokenProcessPool``) is tried again, up
+        to ``max_attempts`` claims in all (counted in the job row, so a service restart does
+        not reset them); then ``PoisonRequest`` is raised for the worker to dead-letter it and
+        call ``fail_poison``.
+        """
         await asyncio.to_thread(self._ensure_row, event)
-        job = await asyncio.to_thread(job_store.claim, self.sessions, event.request_id)
-        if job is None:
-            done = await asyncio.to_thread(job_store.get, self.sessions, event.request_id)
-            if done is not None:
-                await self._publish(done)
-            JOBS.labels("duplicate").inc()
+        while True:
+            job = await asyncio.to_thread(job_store.claim, self.sessions, event.request_id)
+            if job is None:
+                done = await asyncio.to_thread(job_store.get, self.sessions, event.request_id)
+                if done is not None:
+                    await self._publish(done)
+                JOBS.labels("duplicate").inc()
+                return
+            if job.attempts > self.settings.max_attempts:
+                # Dead-lettered before a crash left the job unfinished: finish it now.
+                raise PoisonRequest(poison_reason(job.attempts - 1))
+            started = time.perf_counter()
+            try:
+                finished, outcome = await self._run(job)
+            except BrokenProcessPool as exc:
+                JOBS.labels("interrupted").inc()
+                if job.attempts >= self.settings.max_attempts:
+                    raise PoisonRequest(poison_reason(job.attempts)) from exc
+                log.warning(
+                    "forecast job %s: attempt %d crashed the model process, retrying",
+                    job.id,
+                    job.attempts,
+                )
+                continue
+            except BaseException:
+                # A database error, cancellation at shutdown: the request is not committed,
+                # so the job is redone.
+                JOBS.labels("interrupted").inc()
+                raise
+            JOB_SECONDS.labels(outcome).observe(time.perf_counter() - started)
+            JOBS.labels(outcome).inc()
+            # Stored first, then published: a crash in between re-publishes on redelivery.
+            await self._publish(finished)
             return
-        started = time.perf_counter()
-        try:
-            finished, outcome = await self._run(job)
-        except BaseException:
-            # BrokenProcessPool, a database error, cancellation at shutdown: the request is
-            # not committed, so the job is redone.
-            JOBS.labels("interrupted").inc()
-            raise
-        JOB_SECONDS.labels(outcome).observe(time.perf_counter() - started)
-        JOBS.labels(outcome).inc()
-        # Stored first, then published: a crash in between re-publishes on redelivery.
-        await self._publish(finished)
+
+    async def fail_poison(self, event: ForecastRequest, reason: str) -> None:
+        """Mark a dead-lettered request's job failed with the reason, and publish that."""
+        failed = await asyncio.to_thread(
+            job_store.complete, self.sessions, event.request_id, status="failed", error=reason
+        )
+        JOBS.labels("dead_lettered").inc()
+        await self._publish(failed)
 
     async def _run(self, job: ForecastJob) -> tuple[ForecastJob, str]:
         """Fit and store one claimed job; returns the stored job and its outcome."""
         try:
-            spec = await asyncio.to_thread(job_spec, self.sessions, job.request, self.settings)
+            spec, model = await asyncio.to_thread(
+                job_spec, self.sessions, job.request, self.settings
+            )
         except SeriesError as exc:
             invalid = await asyncio.to_thread(
                 job_store.complete, self.sessions, job.id, status="failed", error=str(exc)
@@ -148,10 +193,14 @@ class JobRunner:
             return invalid, "invalid"
         try:
             outcome = await self.pool.run(
-                choose_and_forecast, spec, self.settings.backtest_folds, len(spec.future)
+                forecast,
+                spec,
+                model,
+                self.settings.backtest_folds,
+                extra=self.settings.job_extra_candidates,
             )
         except BrokenProcessPool:
-            raise  # infrastructure, not the data: leave the job to be redone
+            raise  # the handler counts it against the request's attempts
         except Exception as exc:
             log.exception("forecast job %s failed", job.id)
             failed = await asyncio.to_thread(

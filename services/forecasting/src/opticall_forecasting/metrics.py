@@ -15,10 +15,11 @@ JOBS = Counter(
     "opticall_forecasting_jobs_total",
     "Forecast requests handled, by outcome: done, failed (the model fit failed), invalid (the "
     "request or its history is unusable), duplicate (already finished: result re-published), "
-    "interrupted (the worker pool broke or the service stopped: the job is redone)",
+    "interrupted (the worker pool broke or the service stopped: the job is redone), "
+    "dead_lettered (the request crashed the model process on every allowed attempt)",
     ["outcome"],
 )
-OUTCOMES = ("done", "failed", "invalid", "duplicate", "interrupted")
+OUTCOMES = ("done", "failed", "invalid", "duplicate", "interrupted", "dead_lettered")
 TIMED_OUTCOMES = ("done", "failed", "invalid")
 
 

@@ -21,6 +21,7 @@ from typing import ParamSpec, TypeVar
 
 import numpy as np
 
+from opticall_common.cpus import usable_cpus
 from opticall_forecasting.fitting import FitSpec, fit_prophet, quiet_logs
 
 log = logging.getLogger(__name__)
@@ -61,7 +62,8 @@ def _ready() -> int:
 
 class ModelPool:
     def __init__(self, size: int, warm_statsforecast: bool) -> None:
-        self.size = size or os.cpu_count() or 1
+        # 0: the CPUs this process may use (affinity, cgroup quota), not the host's core count.
+        self.size = size or usable_cpus()
         self.warm_statsforecast = warm_statsforecast
         self._executor: ProcessPoolExecutor | None = None
 
@@ -93,22 +95,20 @@ class ModelPool:
             raise RuntimeError("model pool is not running")
 
     async def run(self, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
-        """Run ``fn`` in a worker; a pool broken by a dead worker is replaced and retried once."""
+        """Run ``fn`` in a worker. A worker dying under it (``BrokenProcessPool``) replaces the
+        pool and raises: the caller decides whether the work is tried again."""
         loop = asyncio.get_running_loop()
-        for attempt in (1, 2):
-            if self._executor is None:
-                raise RuntimeError("model pool is not running")
-            executor = self._executor
-            try:
-                return await loop.run_in_executor(executor, _call, fn, args, kwargs)
-            except BrokenProcessPool:
-                if attempt == 2:
-                    raise
-                log.error("a model worker died; replacing the pool")
-                if self._executor is executor:
-                    executor.shutdown(wait=False, cancel_futures=True)
-                    self._executor = self._new_executor()
-        raise AssertionError("unreachable")
+        if self._executor is None:
+            raise RuntimeError("model pool is not running")
+        executor = self._executor
+        try:
+            return await loop.run_in_executor(executor, _call, fn, args, kwargs)
+        except BrokenProcessPool:
+            log.error("a model worker died; replacing the pool")
+            if self._executor is executor:
+                executor.shutdown(wait=False, cancel_futures=True)
+                self._executor = self._new_executor()
+            raise
 
 
 def _call(fn: Callable[..., T], args: tuple[object, ...], kwargs: dict[str, object]) -> T:

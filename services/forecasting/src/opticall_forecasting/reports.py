@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opticall_forecasting.backtest import accuracy
 from opticall_forecasting.db_models import ForecastJob, HistoryInterval
+from opticall_forecasting.engine import accuracy
 from opticall_forecasting.series import SeriesError
 
 MAX_BUCKET = pd.Timedelta(days=31)
@@ -170,6 +170,57 @@ def forecast_accuracy(job: ForecastJob, actuals: Sequence[HistoryInterval]) -> d
         "model": job.model,
         "intervals": len(out_rows),
         "matched": len(matched),
+        "wape": metrics["wape"],
+        "mape": metrics["mape"],
+        "rmse": metrics["rmse"],
+        "rows": out_rows,
+    }
+
+
+def queue_accuracy(
+    queue: str, metric: str, jobs: Sequence[ForecastJob], actuals: Sequence[HistoryInterval]
+) -> dict[str, Any]:
+    """Stored forecasts of a queue against the actuals that arrived later, per interval.
+
+    Each interval is judged by the most recent finished forecast that covers it and was made
+    before the interval began (a forecast made afterwards would be judged on data it saw).
+    """
+    column = "aht_seconds" if metric == "aht" else "offered"
+    seen = {r.interval_start: _num(getattr(r, column)) for r in actuals}
+    best: dict[datetime, tuple[datetime, ForecastJob, dict[str, Any]]] = {}
+    for job in jobs:
+        made = job.created_at
+        for point in job.points or []:
+            ds = parse_ds(point["ds"])
+            if ds not in seen or seen[ds] is None or made > ds:
+                continue
+            if ds not in best or best[ds][0] < made:
+                best[ds] = (made, job, point)
+    out_rows = []
+    for ds in sorted(best):
+        _, job, point = best[ds]
+        actual = seen[ds]
+        assert actual is not None
+        out_rows.append(
+            {
+                "queue": queue,
+                "ds": ds,
+                "forecast_id": job.id,
+                "model": job.model,
+                "yhat": point["yhat"],
+                "actual": actual,
+                "error": point["yhat"] - actual,
+            }
+        )
+    metrics = accuracy(
+        np.array([r["actual"] for r in out_rows], dtype=np.float64),
+        np.array([r["yhat"] for r in out_rows], dtype=np.float64),
+    )
+    return {
+        "queue": queue,
+        "metric": metric,
+        "intervals": len(out_rows),
+        "forecasts": len({r["forecast_id"] for r in out_rows}),
         "wape": metrics["wape"],
         "mape": metrics["mape"],
         "rmse": metrics["rmse"],

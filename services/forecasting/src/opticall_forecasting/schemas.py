@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from opticall_common.events import ForecastMetric, SeriesPoint
+from opticall_common.text import Identifier
+from opticall_forecasting.open_hours import OpenHours
 from opticall_forecasting.series import MAX_YEAR, MIN_YEAR
 
 NonNeg = Field(default=None, ge=0, allow_inf_nan=False)
@@ -25,7 +27,7 @@ class IntervalIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    queue: str | None = Field(default=None, min_length=1, max_length=128)
+    queue: Identifier | None = None
     interval_start: datetime
     offered: float = Field(ge=0, allow_inf_nan=False)
     handled: float | None = NonNeg
@@ -45,7 +47,8 @@ class IntervalIn(BaseModel):
 
 
 class HistoryIn(BaseModel):
-    queue: str | None = Field(default=None, min_length=1, max_length=128)
+    queue: Identifier | None = None
+    # pydantic stops at the 200,001st item: the count is refused before items are validated.
     intervals: list[IntervalIn] = Field(min_length=1, max_length=200_000)
 
 
@@ -82,15 +85,26 @@ class ForecastIn(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    request_id: str | None = Field(default=None, min_length=1, max_length=128)
-    queue: str | None = Field(default=None, min_length=1, max_length=128)
+    request_id: Identifier | None = None
+    queue: Identifier | None = None
     metric: ForecastMetric = ForecastMetric.volume
     history: list[SeriesPoint] | None = Field(default=None, max_length=200_000)
-    periods: int = Field(default=7, ge=1, le=10_000)
+    periods: int = Field(
+        default=7, ge=1, le=10_000, description="Intervals ahead (open ones with open_hours)"
+    )
     freq: str | None = Field(default=None, max_length=16)
     start: datetime | None = None
     end: datetime | None = None
     country: str | None = Field(default=None, min_length=2, max_length=8)
+    model: str = Field(
+        default="auto", max_length=32, description="auto (backtest choice), prophet or a peer"
+    )
+    future: list[datetime] | None = Field(
+        default=None, min_length=1, max_length=10_000, description="Explicit times to forecast"
+    )
+    open_hours: OpenHours | None = Field(
+        default=None, description="Weekly opening hours (else the queue's stored ones)"
+    )
 
 
 JobStatus = Literal["pending", "running", "done", "failed"]

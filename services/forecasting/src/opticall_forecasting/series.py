@@ -198,6 +198,9 @@ def normalize_freq(freq: str, field: str = "freq") -> str:
         raise SeriesError(field, f"unknown frequency {freq!r}") from exc
     if offset is None:
         raise SeriesError(field, f"unknown frequency {freq!r}")
+    # pandas accepts "0min" and "-5min"; a step must move forward (a zero step divides by zero).
+    if offset.n <= 0:
+        raise SeriesError(field, f"frequency {freq!r} must be a positive step")
     return str(offset.freqstr)
 
 
@@ -215,7 +218,9 @@ def infer_freq(ds: pd.DatetimeIndex) -> str:
         # Business-day/hour offsets (B, bh, C...) bake in one calendar; a plain step is safer.
         if inferred and not inferred.lstrip("0123456789").lower().startswith(("b", "c")):
             return normalize_freq(inferred)
-    gaps = pd.Series(np.diff(ds.asi8))
+    # In nanoseconds whatever the index's unit (pandas 3 builds microsecond indexes from
+    # Python datetimes, e.g. rows read from the database).
+    gaps = pd.Series(np.diff(ds.as_unit("ns").asi8))
     step = int(gaps[gaps > 0].mode().iloc[0])
     seconds = step // 1_000_000_000
     if seconds <= 0:

@@ -1,8 +1,11 @@
 """The ``forecast-requests`` consumer: one task in the service's lifespan.
 
-Offsets are committed only after a job's result is stored (``opticall_common.kafka.consume``),
-so a worker killed mid-job gets the request again after restart. A crashed consume loop is
-restarted after a pause instead of silently leaving the service without a worker.
+An offset is committed only after the job's result is stored, or after the record is
+dead-lettered, so a worker killed mid-job gets the request again after restart. A malformed
+record, and a request that crashed the model process on every allowed attempt (a poison
+request), go to ``forecast-requests.dlq`` with the error and the partition moves on. A crashed
+consume loop is restarted after a pause instead of silently leaving the service without a
+worker.
 """
 
 from __future__ import annotations
@@ -11,10 +14,14 @@ import asyncio
 import contextlib
 import logging
 
+from aiokafka import AIOKafkaConsumer
+from pydantic import ValidationError
+
 from opticall_common import topics
 from opticall_common.events import ForecastRequest
-from opticall_common.kafka import DeadLetterSink, consume, make_consumer
-from opticall_forecasting.jobs import JobRunner
+from opticall_common.kafka import DeadLetterSink, make_consumer, parse_record
+from opticall_common.metrics import EVENTS_CONSUMED
+from opticall_forecasting.jobs import JobRunner, PoisonRequest
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +46,7 @@ async def run_worker(runner: JobRunner) -> None:
             try:
                 # One record at a time: a fit can take seconds, and a big batch would outlast
                 # the consumer's poll interval and trigger a rebalance.
-                await consume(
-                    consumer,
-                    ForecastRequest,
-                    runner.handle,
-                    dead_letters,
-                    logical_topic=topics.FORECAST_REQUESTS,
-                    max_records=1,
-                )
+                await consume_requests(consumer, runner, dead_letters)
             finally:
                 sweeper.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -70,3 +70,32 @@ async def _sweep(runner: JobRunner) -> None:
             await runner.requeue_stale()
         except Exception:
             log.exception("re-queue sweep failed")
+
+
+async def consume_requests(
+    consumer: AIOKafkaConsumer, runner: JobRunner, dead_letters: DeadLetterSink
+) -> None:
+    """One record at a time (a fit can take seconds, and a big batch would outlast the
+    consumer's poll interval and trigger a rebalance); commit after each."""
+    while True:
+        batches = await consumer.getmany(timeout_ms=500, max_records=1)
+        for tp, records in batches.items():
+            for record in records:
+                try:
+                    event = parse_record(record, ForecastRequest)
+                except (ValidationError, ValueError) as exc:
+                    await dead_letters.send(
+                        record, str(exc), logical_topic=topics.FORECAST_REQUESTS
+                    )
+                else:
+                    try:
+                        await runner.handle(event)
+                    except PoisonRequest as exc:
+                        # Dead-lettered first: a crash before the job is marked failed
+                        # redelivers the request, whose spent attempts fail it at once.
+                        await dead_letters.send(
+                            record, str(exc), logical_topic=topics.FORECAST_REQUESTS
+                        )
+                        await runner.fail_poison(event, str(exc))
+                    EVENTS_CONSUMED.labels(topic=topics.FORECAST_REQUESTS).inc()
+                await consumer.commit({tp: record.offset + 1})

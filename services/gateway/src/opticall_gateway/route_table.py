@@ -77,6 +77,7 @@ def route(
 
 
 SA = frozenset({S, A})
+GSA = frozenset({G, S, A})
 
 ROUTES: tuple[RouteSpec, ...] = (
     # auth
@@ -110,6 +111,23 @@ ROUTES: tuple[RouteSpec, ...] = (
     route("POST", "/schedules/generate", "scheduling", SA, "Generate a schedule"),
     route("GET", "/schedules/{schedule_id}", "scheduling", SA, "One schedule"),
     route("POST", "/schedules/{schedule_id}/publish", "scheduling", SA, "Publish a schedule"),
+    route("GET", "/agents/{agent_id}/time-off-balances", "scheduling", GSA, "Balances (own)"),
+    route("PUT", "/agents/{agent_id}/time-off-balances", "scheduling", SA, "Set balances"),
+    route("POST", "/time-off-balances/import", "scheduling", SA, "Import balances (CSV)"),
+    route("GET,PUT", "/queues/{queue}/time-off-allowance", "scheduling", SA, "Queue allowance"),
+    route("GET,POST", "/time-off", "scheduling", GSA, "Time-off requests (agents: own)"),
+    route("GET", "/time-off/{request_id}", "scheduling", GSA, "One time-off request"),
+    route("POST", "/time-off/{request_id}/approve", "scheduling", SA, "Approve time off"),
+    route("POST", "/time-off/{request_id}/deny", "scheduling", SA, "Deny time off"),
+    route("POST", "/time-off/{request_id}/cancel", "scheduling", GSA, "Cancel time off"),
+    route("GET,POST", "/shift-trades", "scheduling", GSA, "Shift trades (agents: own, open)"),
+    route("GET", "/shift-trades/{trade_id}", "scheduling", GSA, "One shift trade"),
+    route("POST", "/shift-trades/{trade_id}/accept", "scheduling", GSA, "Accept a trade"),
+    route("POST", "/shift-trades/{trade_id}/approve", "scheduling", SA, "Approve a trade"),
+    route("POST", "/shift-trades/{trade_id}/deny", "scheduling", SA, "Deny a trade"),
+    route("POST", "/shift-trades/{trade_id}/cancel", "scheduling", GSA, "Withdraw a trade"),
+    route("POST,DELETE", "/agents/{agent_id}/calendar-token", "scheduling", GSA, "Calendar URL"),
+    route("GET", "/calendar/{token}.ics", "scheduling", PUBLIC, "Agent calendar (secret URL)"),
     # forecasting
     route("POST", "/predict", "forecasting", SA, "Forecast the periods after a series"),
     route("GET,POST", "/forecasts", "forecasting", SA, "List or request forecast jobs"),
@@ -117,6 +135,13 @@ ROUTES: tuple[RouteSpec, ...] = (
     route("GET,POST", "/history", "forecasting", SA, "Interval history (JSON)"),
     route("POST", "/history/upload", "forecasting", SA, "Upload interval history (CSV)"),
     route("GET", "/history/queues", "forecasting", SA, "Queues with history"),
+    route(
+        "GET,PUT",
+        "/history/queues/{queue}/open-hours",
+        "forecasting",
+        SA,
+        "A queue's weekly opening hours",
+    ),
     route("GET", "/reports/service-level", "forecasting", SA, "Service-level report"),
     route("GET", "/reports/forecast-accuracy", "forecasting", SA, "Forecast accuracy report"),
     # realtime

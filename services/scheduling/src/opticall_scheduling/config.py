@@ -43,10 +43,32 @@ class Settings(ServiceSettings):
     outbox_max_backoff_seconds: float = Field(default=30.0, gt=0)
     # Published outbox rows are kept this long (for audit and replays), then purged.
     outbox_retention_hours: float = Field(default=168.0, ge=0)
+    # Where /staffing/plan reads stored forecasts.
+    forecasting_url: str = "http://127.0.0.1:5003"
+    # Time off: hours a day of time off counts where the agent has no shift yet, and the
+    # longest request.
+    time_off_day_hours: float = Field(default=8.0, gt=0, le=24)
+    max_time_off_days: int = Field(default=31, ge=1, le=366)
+    max_balance_rows: int = Field(default=10_000, ge=1)
+    # Shift trades: the rules re-checked on acceptance (the generator takes its own per
+    # request), and whether a trade within them is approved without a supervisor.
+    trade_lead_hours: float = Field(default=24.0, ge=0, le=24 * 90)
+    min_rest_hours: float = Field(default=8.0, ge=0, le=48)
+    max_weekly_hours: float = Field(default=40.0, gt=0, le=168)
+    trade_auto_approve: bool = True
+    # Calendar feeds: shifts that ended up to this many days ago are still in the feed.
+    calendar_past_days: int = Field(default=30, ge=0, le=366)
+    # The gateway's public base URL (https://wfm.example.com): calendar tokens are answered
+    # with a full URL under it; unset, with the path alone.
+    public_url: str = ""
 
     @property
     def max_shift_length(self) -> timedelta:
         return timedelta(hours=self.max_shift_hours)
+
+    @property
+    def trade_lead_time(self) -> timedelta:
+        return timedelta(hours=self.trade_lead_hours)
 
     def validate_secrets(self) -> None:
         refuse_sqlite_in_production(self, self.database_url)

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    event,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -69,6 +70,14 @@ class Shift(Base):
     updated_by: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Revision of the shift, bumped by every update (the iCalendar SEQUENCE of its event).
+    sequence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+@event.listens_for(Shift, "before_update")
+def _bump_sequence(_mapper: Any, _conn: Any, shift: Shift) -> None:
+    # Every ORM update of a shift goes through here, whichever flow made it.
+    shift.sequence = (shift.sequence or 0) + 1
 
 
 class OutboxRecord(Base):

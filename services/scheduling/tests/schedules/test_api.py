@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,10 +9,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
-
-from opticall_common.db import transaction
-from opticall_scheduling.models import OutboxRecord
+from services.scheduling.tests.conftest import outbox
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -50,9 +46,7 @@ def agents(client: TestClient) -> list[str]:
 
 
 def outbox_shift_ids(app: FastAPI) -> list[str]:
-    with transaction(app.state.res.sessions) as session:
-        rows = session.scalars(select(OutboxRecord).order_by(OutboxRecord.id)).all()
-        return [json.loads(r.payload)["shift_id"] for r in rows]
+    return [change["shift_id"] for change in outbox(app)]
 
 
 def test_generate_get_publish(client: TestClient, agents: list[str]) -> None:

@@ -139,7 +139,7 @@ def fake_forecasting() -> FastAPI:
 @pytest.fixture
 def forecasting(client: TestClient) -> None:
     transport = httpx.ASGITransport(app=fake_forecasting())
-    client.app.state.res.http = httpx.AsyncClient(transport=transport)  # type: ignore[attr-defined]
+    client.app.state.runtime.res.http = httpx.AsyncClient(transport=transport)  # type: ignore[attr-defined]
 
 
 PLAN = {k: v for k, v in CANONICAL.items() if k != "intervals"}
@@ -179,12 +179,7 @@ def test_plan_errors(
 
 
 def test_plan_forecasting_down_is_503(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
-    from opticall_scheduling.staffing import plan
-
-    monkeypatch.setenv("SCHEDULING_FORECASTING_URL", "http://127.0.0.1:9")
-    plan.get_plan_settings.cache_clear()
-    try:
-        resp = client.post("/staffing/plan", json={**PLAN, "forecast_id": "x", "aht_seconds": 60})
-    finally:
-        plan.get_plan_settings.cache_clear()
+    settings = client.app.state.runtime.settings  # type: ignore[attr-defined]
+    monkeypatch.setattr(settings, "forecasting_url", "http://127.0.0.1:9")
+    resp = client.post("/staffing/plan", json={**PLAN, "forecast_id": "x", "aht_seconds": 60})
     assert resp.status_code == 503, resp.text

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from opticall_common.text import Identifier, Name
 
-def _check_timezone(value: str | None) -> str | None:
+# An agent id is a path segment (/agents/{agent_id}): no slash and no whitespace either.
+AgentId = Annotated[Identifier, Field(pattern=r"^[^/\s]+$")]
+
+
+def check_timezone(value: str | None) -> str | None:
     if value is None:
         return None
     try:
@@ -23,32 +29,32 @@ def _check_timezone(value: str | None) -> str | None:
 class AgentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    agent_id: str = Field(min_length=1, max_length=128, pattern=r"^[^/\s]+$")
-    name: str = Field(min_length=1, max_length=256)
-    queues: list[str] = Field(default_factory=list, max_length=200)
-    skills: list[str] = Field(default_factory=list, max_length=200)
+    agent_id: AgentId
+    name: Name
+    queues: list[Identifier] = Field(default_factory=list, max_length=200)
+    skills: list[Identifier] = Field(default_factory=list, max_length=200)
     timezone: str = "UTC"
     active: bool = True
 
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
-        return _check_timezone(value)
+        return check_timezone(value)
 
 
 class AgentUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str | None = Field(default=None, min_length=1, max_length=256)
-    queues: list[str] | None = Field(default=None, max_length=200)
-    skills: list[str] | None = Field(default=None, max_length=200)
+    name: Name | None = None
+    queues: list[Identifier] | None = Field(default=None, max_length=200)
+    skills: list[Identifier] | None = Field(default=None, max_length=200)
     timezone: str | None = None
     active: bool | None = None
 
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str | None) -> str | None:
-        return _check_timezone(value)
+        return check_timezone(value)
 
 
 class AgentOut(BaseModel):

@@ -6,9 +6,9 @@ from sqlalchemy import ColumnElement, cast, exists, func, select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
+from opticall_common.db import get_or_404
 from opticall_common.events import ChangeOp
 from opticall_scheduling.agents.schemas import AgentCreate, AgentOut, AgentUpdate
-from opticall_scheduling.errors import NotFound
 from opticall_scheduling.models import Agent, Shift
 from opticall_scheduling.outbox.writer import record_change
 
@@ -18,13 +18,7 @@ def to_out(agent: Agent) -> AgentOut:
 
 
 def get_agent(session: Session, agent_id: str, *, for_update: bool = False) -> Agent:
-    query = select(Agent).where(Agent.agent_id == agent_id)
-    if for_update:
-        query = query.with_for_update()
-    agent = session.scalars(query).first()
-    if agent is None:
-        raise NotFound("agent", agent_id)
-    return agent
+    return get_or_404(session, Agent, agent_id, "agent", for_update=for_update)
 
 
 def serves_queue(session: Session, queue: str) -> ColumnElement[bool]:

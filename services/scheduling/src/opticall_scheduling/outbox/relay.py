@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -42,6 +43,8 @@ from opticall_scheduling.outbox.metrics import OUTBOX_PENDING
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "opticall_scheduling_outbox_relay"
+# What the outbox carries: shift changes, and the notifications of the agents they affect.
+PUBLISHED_TOPICS = (topics.SCHEDULE_CHANGES, topics.AGENT_NOTIFICATIONS)
 PURGE_EVERY_SECONDS = 600.0
 
 
@@ -157,7 +160,8 @@ class OutboxRelay:
             acked.append(row.id)
         if acked:
             await asyncio.to_thread(self._mark_sent, acked)
-            EVENTS_PUBLISHED.labels(topic=topics.SCHEDULE_CHANGES).inc(len(acked))
+            for topic, count in Counter(row.topic for row in rows[: len(acked)]).items():
+                EVENTS_PUBLISHED.labels(topic=topic).inc(count)
         if failure is not None:
             raise failure
         self.last_error = None
@@ -186,11 +190,11 @@ class OutboxRelay:
         try:
             await ensure_topics(
                 self.bootstrap_servers,
-                [topics.topic(topics.SCHEDULE_CHANGES, self.prefix)],
+                [topics.topic(name, self.prefix) for name in PUBLISHED_TOPICS],
                 replication_factor=self.replication_factor,
             )
-        except KafkaError as exc:  # e.g. no admin rights: the topic may exist or auto-create
-            log.warning("could not ensure the schedule-changes topic: %s", exc)
+        except KafkaError as exc:  # e.g. no admin rights: the topics may exist or auto-create
+            log.warning("could not ensure the outbox's topics: %s", exc)
         log.info("outbox relay connected to Kafka at %s", self.bootstrap_servers)
 
     async def _reset(self, *, kafka: bool) -> None:

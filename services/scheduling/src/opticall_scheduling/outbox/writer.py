@@ -13,12 +13,14 @@ from opticall_common.events import ChangeOp, ScheduleChange, ShiftActivity, Shif
 from opticall_scheduling.models import OutboxRecord, Shift
 
 _PENDING = "outbox_pending"
+# session.info: {agent_id: [(op, shift id)]}, told at commit by ``outbox.notifications``.
+SHIFT_NOTES = "shift_notes"
 
 
-def snapshot(shift: Shift) -> ShiftSnapshot:
+def snapshot(shift: Shift, owner: str | None = None) -> ShiftSnapshot:
     return ShiftSnapshot(
         id=shift.id,
-        agent_id=shift.agent_id,
+        agent_id=owner or shift.agent_id,
         start=shift.start_at,
         end=shift.end_at,
         activity=shift.activity,
@@ -27,24 +29,45 @@ def snapshot(shift: Shift) -> ShiftSnapshot:
     )
 
 
-def outbox_values(op: ChangeOp, shift: Shift, actor: str | None) -> dict[str, Any]:
-    """The column values of the outbox row for a ``schedule-changes`` event of ``shift``."""
+def outbox_values(
+    op: ChangeOp, shift: Shift, actor: str | None, *, owner: str | None = None
+) -> dict[str, Any]:
+    """The column values of the outbox row for a ``schedule-changes`` event of ``shift``
+    (as owned by ``owner``, by default its agent)."""
+    agent_id = owner or shift.agent_id
     change = ScheduleChange(
-        op=op, shift_id=shift.id, agent_id=shift.agent_id, shift=snapshot(shift)
+        op=op, shift_id=shift.id, agent_id=agent_id, shift=snapshot(shift, agent_id)
     )
     return {
         "change_id": change.change_id,
         "topic": topics.SCHEDULE_CHANGES,
-        "key": shift.agent_id,
+        "key": agent_id,
         "payload": change.model_dump_json(),
         "actor": actor,
     }
 
 
-def record_change(session: Session, op: ChangeOp, shift: Shift, actor: str | None) -> None:
-    """Add a ``schedule-changes`` event for ``shift`` (as it is now) to the session."""
-    session.add(OutboxRecord(**outbox_values(op, shift, actor)))
+def record_change(
+    session: Session, op: ChangeOp, shift: Shift, actor: str | None, *, owner: str | None = None
+) -> None:
+    """Add a ``schedule-changes`` event for ``shift`` (as it is now) to the session, and note
+    the change for the agent's notification (``outbox.notifications``)."""
+    session.add(OutboxRecord(**outbox_values(op, shift, actor, owner=owner)))
     mark_pending(session)
+    notes = session.info.setdefault(SHIFT_NOTES, {})
+    notes.setdefault(owner or shift.agent_id, []).append((op.value, shift.id))
+
+
+def record_owner_change(session: Session, shift: Shift, previous: str, actor: str | None) -> None:
+    """``shift`` moved from agent ``previous`` to ``shift.agent_id``.
+
+    Two events, each keyed by its agent: ``deleted`` for the previous owner, ``created`` for
+    the new one. Consumers partition by agent (realtime keeps each agent's schedule on that
+    agent's partition), so a single ``updated`` keyed by the new owner would never reach the
+    partition holding the previous owner's copy, which would stay scheduled.
+    """
+    record_change(session, ChangeOp.deleted, shift, actor, owner=previous)
+    record_change(session, ChangeOp.created, shift, actor)
 
 
 def mark_pending(session: Session) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from opticall_common.problems import Problem
 from opticall_scheduling.schedules import report
-from opticall_scheduling.schedules.instance import build_instance
+from opticall_scheduling.schedules.problem import build_problem
 from opticall_scheduling.schedules.schemas import (
     CoverageInterval,
     DraftShift,
@@ -30,8 +32,11 @@ class Draft:
     solver: SolverReport
 
 
-def generate(req: GenerateRequest) -> Draft:
-    inst = build_instance(req)
+def generate(
+    req: GenerateRequest, time_off: Mapping[str, Sequence[tuple[datetime, datetime]]] | None = None
+) -> Draft:
+    """``time_off``: each agent's approved time off, which the agent is unavailable for."""
+    inst = build_problem(req, time_off)
     size = len(inst.candidates) + len(inst.slots)
     if size > MAX_CANDIDATES:
         raise Problem(

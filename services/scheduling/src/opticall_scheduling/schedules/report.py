@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from opticall_scheduling.schedules.instance import WEIGHT_SCALE, Instance, spread
+from opticall_scheduling.schedules.problem import WEIGHT_SCALE, ScheduleProblem, spread
 from opticall_scheduling.schedules.schemas import (
     Activity,
     CoverageInterval,
@@ -20,7 +20,7 @@ from opticall_scheduling.schedules.schemas import (
 from opticall_scheduling.schedules.solver import Solution
 
 
-def draft_shifts(req: GenerateRequest, inst: Instance, sol: Solution) -> list[DraftShift]:
+def draft_shifts(req: GenerateRequest, inst: ScheduleProblem, sol: Solution) -> list[DraftShift]:
     """The chosen shifts, each with its breaks: a kind's break slots are dealt out to the
     agents working that kind (any deal gives the same coverage)."""
     dealt: dict[tuple[int, int], list[int]] = defaultdict(list)  # (kind, break index) -> starts
@@ -56,7 +56,9 @@ def draft_shifts(req: GenerateRequest, inst: Instance, sol: Solution) -> list[Dr
     return out
 
 
-def coverage(inst: Instance, sol: Solution) -> tuple[list[CoverageInterval], float, float, float]:
+def coverage(
+    inst: ScheduleProblem, sol: Solution
+) -> tuple[list[CoverageInterval], float, float, float]:
     """Per (queue, interval): required vs scheduled agents; totals of under-coverage,
     weighted under-coverage and over-coverage, in agent-minutes."""
     minutes = [[0] * inst.count for _ in inst.queues]
@@ -88,7 +90,7 @@ def coverage(inst: Instance, sol: Solution) -> tuple[list[CoverageInterval], flo
     return rows, under, weighted, over
 
 
-def uncoverable(inst: Instance) -> list[Uncoverable]:
+def uncoverable(inst: ScheduleProblem) -> list[Uncoverable]:
     """Intervals needing more agents than could possibly be there: every agent's best
     candidate shift on that interval, whatever the rest of the schedule (breaks ignored)."""
     best: dict[tuple[int, int, int], int] = {}

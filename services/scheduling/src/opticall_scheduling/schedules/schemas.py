@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from opticall_common.events import UtcDatetime
+from opticall_common.text import Identifier, Name
 
 IntervalMinutes = Literal[5, 10, 15, 20, 30, 60]
 
@@ -33,7 +34,7 @@ class Requirement(BaseModel):
 
     start: UtcDatetime
     required: float = Field(ge=0, le=100_000)
-    queue: str | None = Field(default=None, max_length=128)
+    queue: Identifier | None = None
     # Relative cost of a missing agent-minute here (peaks may matter more than the night).
     weight: float = Field(default=1.0, gt=0, le=1000)
 
@@ -41,13 +42,13 @@ class Requirement(BaseModel):
 class AgentSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    agent_id: str = Field(min_length=1, max_length=128)
+    agent_id: Identifier
     # None: available at any time of the horizon.
     availability: list[Window] | None = Field(default=None, max_length=200)
     min_weekly_hours: float = Field(default=0.0, ge=0, le=168)
     max_weekly_hours: float = Field(default=40.0, gt=0, le=168)
     # Empty: the agent may take any queue.
-    queues: list[str] = Field(default_factory=list, max_length=50)
+    queues: list[Identifier] = Field(default_factory=list, max_length=50)
 
     @model_validator(mode="after")
     def _hours(self) -> Self:
@@ -88,7 +89,7 @@ class BreakRule(BaseModel):
 class ShiftTemplate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=64)
+    name: Annotated[Name, Field(max_length=64)]
     length_minutes: int = Field(ge=30, le=720)
     start_granularity_minutes: int = Field(default=30, ge=5, le=240)
     breaks: list[BreakRule] = Field(default_factory=list, max_length=6)

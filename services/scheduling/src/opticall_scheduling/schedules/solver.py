@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from opticall_scheduling.schedules.instance import WEEK, Instance, spread
+from opticall_scheduling.schedules.problem import WEEK, ScheduleProblem, spread
 
 WORKERS = 2  # the machine's cores; more workers only fight over them
 OK = (cp_model.OPTIMAL, cp_model.FEASIBLE)
@@ -64,14 +64,14 @@ class Coverage:
     over: cp_model.LinearExpr
 
 
-def _holders(inst: Instance) -> dict[int, list[int]]:
+def _holders(inst: ScheduleProblem) -> dict[int, list[int]]:
     holders: dict[int, list[int]] = defaultdict(list)
     for i, c in enumerate(inst.candidates):
         holders[c.kind].append(i)
     return holders
 
 
-def _coverage_model(inst: Instance, holders: dict[int, list[int]]) -> Coverage:
+def _coverage_model(inst: ScheduleProblem, holders: dict[int, list[int]]) -> Coverage:
     model = cp_model.CpModel()
     n = [model.new_int_var(0, len(holders.get(k, [])), "") for k in range(len(inst.kinds))]
     b = [model.new_int_var(0, len(holders.get(s.kind, [])), "") for s in inst.slots]
@@ -120,7 +120,7 @@ def _coverage_model(inst: Instance, holders: dict[int, list[int]]) -> Coverage:
     )
 
 
-def _aggregate_rules(inst: Instance, cov: Coverage) -> None:
+def _aggregate_rules(inst: ScheduleProblem, cov: Coverage) -> None:
     """What the per-agent rules imply for counts alone (so this stays a relaxation)."""
     agents_by_day: dict[int, set[int]] = defaultdict(set)
     kinds_by_day: dict[int, list[int]] = defaultdict(list)
@@ -139,7 +139,9 @@ def _aggregate_rules(inst: Instance, cov: Coverage) -> None:
         cov.model.add(cp_model.LinearExpr.weighted_sum([cov.n[k] for k in ks], paid) <= high)
 
 
-def _agent_rules(inst: Instance, model: cp_model.CpModel, x: dict[int, cp_model.IntVar]) -> None:
+def _agent_rules(
+    inst: ScheduleProblem, model: cp_model.CpModel, x: dict[int, cp_model.IntVar]
+) -> None:
     """One shift per agent and day, rest between shifts, weekly hour limits."""
     per_agent: dict[int, list[int]] = defaultdict(list)
     per_day: dict[tuple[int, int], list[int]] = defaultdict(list)
@@ -170,7 +172,7 @@ def _agent_rules(inst: Instance, model: cp_model.CpModel, x: dict[int, cp_model.
             model.add(total >= low)
 
 
-def _assign(inst: Instance, counts: list[int], seconds: float) -> list[int] | None:
+def _assign(inst: ScheduleProblem, counts: list[int], seconds: float) -> list[int] | None:
     """Agents onto ``counts[k]`` shifts of each kind, as many shift-minutes as possible."""
     model = cp_model.CpModel()
     x = {i: model.new_bool_var("") for i, c in enumerate(inst.candidates) if counts[c.kind] > 0}
@@ -195,7 +197,7 @@ def _assign(inst: Instance, counts: list[int], seconds: float) -> list[int] | No
     return [i for i, v in x.items() if solver.value(v)]
 
 
-def _greedy(inst: Instance, counts: list[int], allowed: set[int]) -> list[int]:
+def _greedy(inst: ScheduleProblem, counts: list[int], allowed: set[int]) -> list[int]:
     """A quick assignment to start the search from: day by day, longest shifts first, each to
     the agent with the most weekly hours left who may take it (ignores hour minimums)."""
     holders: dict[int, list[int]] = defaultdict(list)
@@ -236,7 +238,9 @@ def _greedy(inst: Instance, counts: list[int], allowed: set[int]) -> list[int]:
     return chosen
 
 
-def _deal_breaks(inst: Instance, breaks: dict[int, int], taken: dict[int, int]) -> dict[int, int]:
+def _deal_breaks(
+    inst: ScheduleProblem, breaks: dict[int, int], taken: dict[int, int]
+) -> dict[int, int]:
     """Trim each kind's breaks to the shifts that found an agent."""
     out: dict[int, int] = {}
     left: dict[tuple[int, int], int] = {}
@@ -252,7 +256,7 @@ def _deal_breaks(inst: Instance, breaks: dict[int, int], taken: dict[int, int]) 
 
 
 def _repair(
-    inst: Instance,
+    inst: ScheduleProblem,
     holders: dict[int, list[int]],
     chosen: list[int],
     breaks: dict[int, int],
@@ -288,7 +292,7 @@ def _repair(
     )
 
 
-def solve(inst: Instance, time_limit: float) -> Solution | str:
+def solve(inst: ScheduleProblem, time_limit: float) -> Solution | str:
     """The best schedule found within about ``time_limit`` seconds, or the solver's status
     name when it found none (``INFEASIBLE`` when the hour limits cannot all hold)."""
     started = time.monotonic()

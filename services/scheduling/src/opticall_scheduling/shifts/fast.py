@@ -3,12 +3,13 @@
 ``service.create_shifts`` checks the agent and looks for overlaps before it inserts: three
 round trips ahead of the two INSERTs, for answers that are nearly always "fine". On PostgreSQL
 the database can give the same guarantees by itself, so a single shift is first tried as one
-statement that inserts the shift *only if its agent exists and is active* and its outbox row
-from the shift it inserted (so both or neither); the exclusion constraint still refuses an
-overlap. Anything short of success (no row: unknown or inactive agent; an exclusion or
-foreign-key violation) rolls that transaction back and the caller redoes the request through
-``create_shifts``, which produces the precise 422/409 (e.g. the id of the conflicting shift).
-Nothing is committed by a failed attempt, so nothing is published for it.
+statement that inserts the shift *only if its agent exists and is active*, and its outbox row
+and the agent's notification from the shift it inserted (all or nothing); the exclusion
+constraint still refuses an overlap. Anything short of success (no row: unknown or inactive
+agent; an exclusion or foreign-key violation) rolls that transaction back and the caller
+redoes the request through ``create_shifts``, which produces the precise 422/409 (e.g. the
+id of the conflicting shift). Nothing is committed by a failed attempt, so nothing is
+published for it.
 
 The path has its own engine, in autocommit mode and without ``pool_pre_ping``: one statement
 is atomic by itself (the shift and its outbox row commit together or not at all), so BEGIN,
@@ -30,8 +31,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from opticall_common.db import UTCDateTime, normalise_url
 from opticall_common.events import ChangeOp
+from opticall_common.notifications import NotificationKind
 from opticall_scheduling.database import EXCLUSION_VIOLATION, FOREIGN_KEY_VIOLATION, sqlstate
 from opticall_scheduling.models import Shift
+from opticall_scheduling.outbox.notifications import notification_values, shift_message
 from opticall_scheduling.outbox.writer import outbox_values
 from opticall_scheduling.shifts import rules, service
 from opticall_scheduling.shifts.schemas import ShiftCreate
@@ -49,6 +52,8 @@ _INSERT = text(
     )
     INSERT INTO outbox (change_id, topic, key, payload, actor, created_at)
     SELECT :change_id, :topic, :key, :payload, :actor, :now FROM s
+    UNION ALL
+    SELECT :note_id, :note_topic, :key, :note_payload, :actor, :now FROM s
     RETURNING id
     """
 ).bindparams(
@@ -107,6 +112,7 @@ def create_one(
         "activities": shift.activities,
         "now": shift.created_at,
         **outbox_values(ChangeOp.created, shift, actor),
+        **_note(shift, actor),
     }
     with engine.connect() as conn:  # autocommit: the statement is its own transaction
         try:
@@ -124,6 +130,22 @@ def create_one(
     if stored is None:  # unknown or inactive agent: nothing was inserted
         raise Fallback
     return shift
+
+
+def _note(shift: Shift, actor: str | None) -> dict[str, Any]:
+    """The agent's ``schedule_changed`` notification, as the checked path writes it."""
+    values = notification_values(
+        shift.agent_id,
+        NotificationKind.schedule_changed,
+        shift_message([(ChangeOp.created.value, shift.id)]),
+        actor,
+        shift_ids=[shift.id],
+    )
+    return {
+        "note_id": values["change_id"],
+        "note_topic": values["topic"],
+        "note_payload": values["payload"],
+    }
 
 
 def _was_stored(checked: sessionmaker[Session], shift_id: str) -> bool:

@@ -8,6 +8,10 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from opticall_common.events import ActivityKind
+from opticall_common.text import Identifier
+
+# A shift's activity name (``work`` unless said otherwise): an id, as short as the column.
+ActivityName = Annotated[Identifier, Field(max_length=32)]
 
 
 def _to_utc(value: datetime) -> datetime:
@@ -34,11 +38,11 @@ class Activity(BaseModel):
 class ShiftCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    agent_id: str = Field(min_length=1, max_length=128)
+    agent_id: Identifier
     start: UtcTime
     end: UtcTime
-    activity: str = Field(default="work", min_length=1, max_length=32)
-    queue: str | None = Field(default=None, max_length=128)
+    activity: ActivityName = "work"
+    queue: Identifier | None = None
     activities: list[Activity] = Field(default_factory=list, max_length=100)
 
 
@@ -47,11 +51,11 @@ class ShiftUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    agent_id: str | None = Field(default=None, min_length=1, max_length=128)
+    agent_id: Identifier | None = None
     start: UtcTime | None = None
     end: UtcTime | None = None
-    activity: str | None = Field(default=None, min_length=1, max_length=32)
-    queue: str | None = Field(default=None, max_length=128)
+    activity: ActivityName | None = None
+    queue: Identifier | None = None
     activities: list[Activity] | None = Field(default=None, max_length=100)
 
 

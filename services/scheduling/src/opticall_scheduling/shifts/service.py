@@ -17,12 +17,13 @@ from sqlalchemy import Select, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from opticall_common.db import get_or_404
 from opticall_common.events import ChangeOp, utcnow
 from opticall_scheduling.config import DEFAULT_MAX_SHIFT_HOURS, HARD_MAX_SHIFT_HOURS
 from opticall_scheduling.database import EXCLUSION_VIOLATION, FOREIGN_KEY_VIOLATION, sqlstate
-from opticall_scheduling.errors import InvalidShifts, NotFound, ShiftOverlap
+from opticall_scheduling.errors import InvalidShifts, ShiftOverlap
 from opticall_scheduling.models import Agent, Shift
-from opticall_scheduling.outbox.writer import record_change
+from opticall_scheduling.outbox.writer import record_change, record_owner_change
 from opticall_scheduling.shifts import rules
 from opticall_scheduling.shifts.cursor import decode_cursor, encode_cursor
 from opticall_scheduling.shifts.schemas import Activity, ShiftCreate, ShiftOut, ShiftUpdate
@@ -99,7 +100,7 @@ def to_out(shift: Shift) -> ShiftOut:
     )
 
 
-def _activities_json(activities: list[Activity]) -> list[dict[str, str]]:
+def activities_json(activities: list[Activity]) -> list[dict[str, str]]:
     return [a.model_dump(mode="json") for a in sorted(activities, key=lambda a: a.start)]
 
 
@@ -114,7 +115,7 @@ def new_shift(item: ShiftCreate, actor: str | None) -> Shift:
         end_at=item.end,
         activity=item.activity,
         queue=item.queue,
-        activities=_activities_json(item.activities),
+        activities=activities_json(item.activities),
         created_by=actor,
         updated_by=actor,
         created_at=now,
@@ -220,18 +221,30 @@ def create_shifts(
     return shifts
 
 
+def restore_shift(session: Session, data: dict[str, Any], actor: str | None) -> Shift | None:
+    """Put back a deleted shift (``ShiftOut`` as JSON) under its own id, unless its agent has
+    another shift there by now (or the id is taken): then None, and nothing is stored."""
+    item = ShiftCreate.model_validate(
+        {k: data[k] for k in ("agent_id", "start", "end", "activity", "queue", "activities")}
+    )
+    spans = [(item.agent_id, item.start, item.end)]
+    if _existing_conflicts(session, spans) or session.get(Shift, data["id"]) is not None:
+        return None
+    shift = new_shift(item, actor)
+    shift.id = data["id"]
+    session.add(shift)
+    _flush(session)
+    record_change(session, ChangeOp.created, shift, actor)
+    session.flush()
+    return shift
+
+
 def _drop_index(error: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in error.items() if k != "index"}
 
 
 def get_shift(session: Session, shift_id: str, *, for_update: bool = False) -> Shift:
-    query = select(Shift).where(Shift.id == shift_id)
-    if for_update:
-        query = query.with_for_update()
-    shift = session.scalars(query).first()
-    if shift is None:
-        raise NotFound("shift", shift_id)
-    return shift
+    return get_or_404(session, Shift, shift_id, "shift", for_update=for_update)
 
 
 def update_shift(
@@ -264,15 +277,19 @@ def update_shift(
             f"the shift would overlap shift {stored.id} of agent {stored.agent_id}",
             conflicting_shift_id=stored.id,
         )
+    previous_owner = shift.agent_id
     shift.agent_id, shift.start_at, shift.end_at = agent_id, start, end
-    shift.activities = _activities_json(activities)
+    shift.activities = activities_json(activities)
     if "activity" in fields and patch.activity:
         shift.activity = patch.activity
     if "queue" in fields:
         shift.queue = patch.queue
     shift.updated_by = actor
     _flush(session)
-    record_change(session, ChangeOp.updated, shift, actor)
+    if previous_owner != shift.agent_id:
+        record_owner_change(session, shift, previous_owner, actor)
+    else:
+        record_change(session, ChangeOp.updated, shift, actor)
     session.flush()
     return shift
 

@@ -9,13 +9,11 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from opticall_common.problems import Problem
 from opticall_scheduling.staffing.schemas import (
@@ -31,19 +29,6 @@ from opticall_scheduling.staffing.service import required_staff
 # A forecast of AHT can dip to nonsense (≤ 0) where history is thin; a second is the floor.
 MIN_FORECAST_AHT = 1.0
 MAX_PLAN_INTERVALS = 50_000
-
-
-class PlanSettings(BaseSettings):
-    """Where the forecasting service answers (``SCHEDULING_FORECASTING_URL``)."""
-
-    model_config = SettingsConfigDict(env_prefix="SCHEDULING_", env_file=".env", extra="ignore")
-
-    forecasting_url: str = "http://127.0.0.1:5003"
-
-
-@lru_cache
-def get_plan_settings() -> PlanSettings:
-    return PlanSettings()
 
 
 class _Point(BaseModel):

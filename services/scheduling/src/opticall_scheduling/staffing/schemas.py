@@ -8,6 +8,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from opticall_common.events import UtcDatetime
+from opticall_common.text import Identifier
 
 # Interval lengths a contact center actually plans in; anything else is almost surely a typo.
 IntervalMinutes = Literal[5, 10, 15, 20, 30, 60]
@@ -101,10 +102,10 @@ class ForecastSource(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    forecast_id: str = Field(min_length=1, max_length=128)
-    aht_forecast_id: str | None = Field(default=None, min_length=1, max_length=128)
+    forecast_id: Identifier
+    aht_forecast_id: Identifier | None = None
     aht_seconds: float | None = Field(default=None, gt=0, le=MAX_AHT_SECONDS)
-    queue: str | None = Field(default=None, max_length=128)
+    queue: Identifier | None = None
 
     @model_validator(mode="after")
     def _one_aht(self) -> Self:
@@ -116,7 +117,7 @@ class ForecastSource(BaseModel):
 class InlineQueue(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    queue: str | None = Field(default=None, max_length=128)
+    queue: Identifier | None = None
     intervals: list[StaffingInterval] = Field(max_length=MAX_INTERVALS)
 
 
@@ -124,10 +125,10 @@ class PlanRequest(StaffingParams):
     """Either one forecast (top-level ``forecast_id`` …), several ``forecasts``, or ``queues``
     with inline intervals; they may be combined."""
 
-    forecast_id: str | None = Field(default=None, min_length=1, max_length=128)
-    aht_forecast_id: str | None = Field(default=None, min_length=1, max_length=128)
+    forecast_id: Identifier | None = None
+    aht_forecast_id: Identifier | None = None
     aht_seconds: float | None = Field(default=None, gt=0, le=MAX_AHT_SECONDS)
-    queue: str | None = Field(default=None, max_length=128)
+    queue: Identifier | None = None
     forecasts: list[ForecastSource] = Field(default_factory=list, max_length=50)
     queues: list[InlineQueue] = Field(default_factory=list, max_length=200)
 

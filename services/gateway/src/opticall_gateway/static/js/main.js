@@ -2,14 +2,16 @@
 
 import { currentSession, login, logout, onSession } from "./api.js";
 import { busy } from "./dom.js";
+import * as agent from "./views/agent.js";
 import * as board from "./views/board.js";
 import * as forecasts from "./views/forecasts.js";
 import * as reports from "./views/reports.js";
 import * as schedule from "./views/schedule.js";
 import * as staffing from "./views/staffing.js";
 
-const VIEWS = { board, schedule, forecasts, staffing, reports };
+const VIEWS = { me: agent, board, schedule, forecasts, staffing, reports };
 const TITLES = {
+  me: "My schedule",
   board: "Live board",
   schedule: "Schedule",
   forecasts: "Forecasts",
@@ -37,6 +39,16 @@ function showApp() {
   route();
 }
 
+// Supervisors and admins see every view (and their own schedule when linked to an agent);
+// an agent sees only theirs, so no page of theirs calls a supervisor-only route.
+function allowedViews() {
+  const s = currentSession();
+  const roles = (s && s.roles) || [];
+  const staff = roles.includes("supervisor") || roles.includes("admin");
+  const linked = Boolean(agent.ownAgentId());
+  return Object.keys(VIEWS).filter((v) => (v === "me" ? linked || !staff : staff));
+}
+
 function unmount() {
   if (active && typeof active.cleanup === "function") active.cleanup();
   active = null;
@@ -44,11 +56,14 @@ function unmount() {
 
 function route() {
   if (!currentSession()) return showLogin();
-  const name = (location.hash.replace(/^#\/?/, "").split(/[/?]/)[0] || "board").toLowerCase();
-  const key = VIEWS[name] ? name : "board";
+  const allowed = allowedViews();
+  const fallback = allowed.includes("board") ? "board" : allowed[0];
+  const name = (location.hash.replace(/^#\/?/, "").split(/[/?]/)[0] || fallback).toLowerCase();
+  const key = allowed.includes(name) ? name : fallback;
   if (active && active.name === key) return;
   unmount();
   for (const a of document.querySelectorAll(".nav a")) {
+    a.parentElement.hidden = !allowed.includes(a.dataset.view);
     if (a.dataset.view === key) a.setAttribute("aria-current", "page");
     else a.removeAttribute("aria-current");
   }

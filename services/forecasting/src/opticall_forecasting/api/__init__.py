@@ -1,1 +1,0 @@
-"""HTTP routes of the forecasting service, one module per resource."""

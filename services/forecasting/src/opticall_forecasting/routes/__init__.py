@@ -1,0 +1,1 @@
+"""HTTP handlers of the forecasting service, one module per resource."""
