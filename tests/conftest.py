@@ -132,6 +132,8 @@ def running_suite(
         kafka_bootstrap, by_service, prefix, admin_password, tmp_path_factory.mktemp("keys")
     )
     base_env.update(extra_env or {})
+    # The gateway serves /metrics on a port of its own (never the public one).
+    base_env.setdefault("GATEWAY_METRICS_PORT", str(free_port()))
     ports = {svc: free_port() for svc in devstack.SERVICES}
     log_dir = tmp_path_factory.mktemp("logs")
     stack = devstack.start_stack(ports=ports, env=base_env, log_dir=log_dir)

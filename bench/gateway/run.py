@@ -3,19 +3,24 @@
 Starts its own processes on free ports: a bare FastAPI app (baseline + upstream + JWKS
 server for a TokenFactory key) and the real gateway (``python -m opticall_gateway``) in
 front of it. One load client drives each side of a pair with the same settings (fixed
-request count, CONCURRENCY keep-alive connections, the same Authorization header; every
-answer must be 2xx); pairs are interleaved over several rounds after a warm-up and the median
-taken, so a noisy neighbour on a shared machine hits both sides alike. Prints the JSON lines
-of bench/run.py's contract.
+request count, CONCURRENCY keep-alive connections, the same requests with the same headers;
+every answer must be 2xx); pairs are interleaved over several rounds after a warm-up and the
+median taken, so a noisy neighbour on a shared machine hits both sides alike. Prints the JSON
+lines of bench/run.py's contract.
 
-The client is bombardier (Go, pinned, installed into .local/bin by deploy/scripts/tools.sh on
+Tokens, as real clients send them: every run signs fresh tokens and sends each one
+REQUESTS_PER_TOKEN times (default 10), so one request in ten is the first the gateway sees
+of its token and pays a full verification (Ed25519 signature, claims), the others hit the
+verification cache. That is harsher than real clients (a dashboard polling every 5 s with a
+15-minute token sends ~180 requests per token), and it is what keeps the cache from
+flattering the figure: one token reused for the whole run measured a dict lookup.
+
+The client is vegeta (Go, pinned, installed into .local/bin by deploy/scripts/tools.sh on
 first use), not a Python client: on a 2-core machine the client shares the CPU with the
-processes under test, and the proxied side runs three processes (client, gateway, upstream)
-against the direct side's two. A Python client spending ~as much CPU per request as the
-servers made the ratio measure the client as much as the gateway; the client's CPU is not
-what is being measured, and a native one costs a fraction of it. It is the same client on both
-sides of every pair. If bombardier cannot be installed, the old aiohttp client (load.py) is
-used and stderr says so.
+processes under test, and a Python client spending about as much CPU per request as the
+servers made the ratio measure the client as much as the gateway. vegeta reads its requests
+from a file, each with its own header, which is what lets every request carry its own token
+(the previous client, bombardier, sends one fixed header).
 """
 
 from __future__ import annotations
@@ -25,7 +30,9 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 from contextlib import ExitStack
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -41,6 +48,8 @@ COUNT = int(os.environ.get("BENCH_GATEWAY_COUNT", "6000"))
 CONCURRENCY = int(os.environ.get("BENCH_GATEWAY_CONCURRENCY", "32"))
 LIGHT_COUNT = int(os.environ.get("BENCH_GATEWAY_LIGHT_COUNT", "1500"))
 ROUNDS = int(os.environ.get("BENCH_GATEWAY_ROUNDS", "3"))
+REQUESTS_PER_TOKEN = int(os.environ.get("BENCH_GATEWAY_REQUESTS_PER_TOKEN", "10"))
+NO_TARGETS = "no targets to attack"
 emit = partial(_util.emit, "gateway")
 Stats = dict[str, float]
 
@@ -50,88 +59,131 @@ def start(stack: ExitStack, args: list[str], env: dict[str, str]) -> None:
     stack.callback(stop, proc)
 
 
-def bombardier() -> str | None:
-    """bombardier's path (tools.sh installs it on first use), or None if it cannot be had."""
+def vegeta() -> str:
+    """vegeta's path: tools.sh installs it on first use, and fails loudly if it cannot."""
     out = subprocess.run(
-        ["bash", str(ROOT / "deploy" / "scripts" / "tools.sh"), "bombardier"],
+        ["bash", str(ROOT / "deploy" / "scripts" / "tools.sh"), "vegeta"],
         capture_output=True,
         text=True,
         timeout=900,
     )
     paths = dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
-    if out.returncode != 0 or "bombardier" not in paths:
-        print(
-            f"bombardier could not be installed, falling back to the Python client "
-            f"(its CPU is then charged to both sides): {out.stderr[-2000:]}",
-            file=sys.stderr,
+    if out.returncode != 0 or "vegeta" not in paths:
+        raise RuntimeError(f"vegeta could not be installed: {out.stderr[-2000:]}")
+    return paths["vegeta"]
+
+
+class Tokens:
+    """Fresh tokens for every run: each is sent REQUESTS_PER_TOKEN times, in order."""
+
+    def __init__(self, factory: TokenFactory) -> None:
+        self.factory = factory
+
+    def for_run(self, count: int) -> list[str]:
+        distinct = [
+            self.factory.token(sub=f"bench-{i}", roles=("admin",), ttl=3600)
+            for i in range(max(1, -(-count // REQUESTS_PER_TOKEN)))
+        ]
+        return [distinct[i // REQUESTS_PER_TOKEN] for i in range(count)]
+
+
+def targets(url: str, tokens: list[str], path: Path) -> None:
+    """vegeta's http format: one request per token, each with its own Authorization."""
+    with path.open("w") as out:
+        for token in tokens:
+            out.write(f"GET {url}\nAuthorization: Bearer {token}\n\n")
+
+
+def load(tool: str, url: str, tokens: list[str], concurrency: int) -> Stats:
+    """One GET per token over ``concurrency`` keep-alive connections; every answer 2xx."""
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "targets.txt"
+        targets(url, tokens, file)
+        # -lazy: the attack ends when the file does, so exactly len(tokens) requests are made;
+        # -rate=0 with a fixed number of workers: each sends its next request when answered.
+        attack = subprocess.run(
+            [
+                tool,
+                "attack",
+                "-lazy",
+                f"-targets={file}",
+                "-rate=0",
+                f"-workers={concurrency}",
+                f"-max-workers={concurrency}",
+                "-timeout=30s",
+                f"-output={Path(tmp) / 'results.bin'}",
+            ],
+            capture_output=True,
+            text=True,
         )
-        return None
-    return paths["bombardier"]
-
-
-def load_native(tool: str, url: str, count: int, concurrency: int, token: str | None) -> Stats:
-    """``count`` GETs over ``concurrency`` keep-alive connections; every answer must be 2xx."""
-    args = [tool, "-n", str(count), "-c", str(concurrency), "-t", "30s", "-l", "-o", "json"]
-    args += ["-p", "r", *(["-H", f"Authorization: Bearer {token}"] if token else []), url]
-    out = subprocess.run(args, capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f"bombardier failed on {url}: {out.stderr[-2000:]}")
-    result = json.loads(out.stdout)["result"]
-    if result["req2xx"] != count or result.get("errors"):
-        codes = {k: result[k] for k in ("req1xx", "req3xx", "req4xx", "req5xx", "others")}
-        errors = result.get("errors")
-        raise RuntimeError(f"{url}: {result['req2xx']} of {count} were 2xx: {codes} {errors}")
-    pct = result["latency"]["percentiles"]  # microseconds
+        if attack.returncode != 0:
+            raise RuntimeError(f"vegeta failed on {url}: {attack.stderr[-2000:]}")
+        encoded = subprocess.run(
+            [tool, "encode", "-to=json", str(Path(tmp) / "results.bin")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    # The lazy targeter's end shows up as one "no targets to attack" result per worker.
+    results = [json.loads(line) for line in encoded.stdout.splitlines() if line.strip()]
+    answered = [r for r in results if r["error"] != NO_TARGETS]
+    failed = [r for r in answered if not 200 <= r["code"] < 300]
+    if len(answered) != len(tokens) or failed:
+        sample = [(r["code"], r["error"]) for r in failed[:5]]
+        raise RuntimeError(f"{url}: {len(answered) - len(failed)} of {len(tokens)} 2xx: {sample}")
+    latencies = sorted(r["latency"] / 1e6 for r in answered)  # ns → ms
+    first = min(_ns(r["timestamp"]) for r in answered)
+    last = max(_ns(r["timestamp"]) + r["latency"] for r in answered)
     return {
-        "rps": count / result["timeTakenSeconds"],
-        "p50_ms": pct["50"] / 1000,
-        "p99_ms": pct["99"] / 1000,
+        # Requests over the time from the first request sent to the last answer received.
+        "rps": len(answered) / ((last - first) / 1e9),
+        "p50_ms": latencies[len(latencies) // 2],
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
     }
 
 
-def load_python(url: str, count: int, concurrency: int, token: str | None) -> Stats:
-    args = [sys.executable, str(HERE / "load.py"), url, str(count), str(concurrency)]
-    out = subprocess.run(args + ([token] if token else []), capture_output=True, text=True)
-    if out.returncode != 0:
-        raise RuntimeError(f"load client failed on {url}: {out.stderr[-2000:]}")
-    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
-
-
-def load(tool: str | None, url: str, count: int, concurrency: int, token: str | None) -> Stats:
-    if tool is None:
-        return load_python(url, count, concurrency, token)
-    return load_native(tool, url, count, concurrency, token)
+def _ns(timestamp: str) -> int:
+    """vegeta's RFC 3339 timestamp with nanoseconds, as integer nanoseconds since the epoch."""
+    head, _, frac = timestamp.partition(".")
+    digits = "".join(c for c in frac if c.isdigit())
+    zone = frac[len(digits) :]
+    seconds = datetime.fromisoformat(head + zone).timestamp()
+    return int(seconds) * 1_000_000_000 + int(digits.ljust(9, "0")[:9])
 
 
 def pair(
-    tool: str | None, token: str | None, a: str, b: str, count: int, concurrency: int
+    tool: str, tokens: Tokens, a: str, b: str, count: int, concurrency: int
 ) -> tuple[Stats, Stats]:
-    """Interleave a and b for ROUNDS rounds; the median figure of each side."""
-    load(tool, a, max(count // 5, 200), concurrency, token)  # warm pools and caches alike
-    load(tool, b, max(count // 5, 200), concurrency, token)
+    """Interleave a and b for ROUNDS rounds, with the same requests; the median of each side."""
+    warm = tokens.for_run(max(count // 5, 200))
+    load(tool, a, warm, concurrency)  # warm pools and imports alike (not the token cache)
+    load(tool, b, warm, concurrency)
     runs_a, runs_b = [], []
     for _ in range(ROUNDS):
-        runs_a.append(load(tool, a, count, concurrency, token))
-        runs_b.append(load(tool, b, count, concurrency, token))
+        run = tokens.for_run(count)
+        runs_a.append(load(tool, a, run, concurrency))
+        runs_b.append(load(tool, b, run, concurrency))
     med = lambda runs, k: statistics.median(r[k] for r in runs)  # noqa: E731
     keys = ("rps", "p50_ms", "p99_ms")
     return {k: med(runs_a, k) for k in keys}, {k: med(runs_b, k) for k in keys}
 
 
 def main() -> int:
-    tool = bombardier()
+    tool = vegeta()
     factory = TokenFactory()
-    token = factory.token(sub="bench", roles=("admin",), ttl=3600)
     bare_port, gw_port = free_port(), free_port()
     bare = f"http://127.0.0.1:{bare_port}"
     gateway = f"http://127.0.0.1:{gw_port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    env.update({"BENCH_JWKS": json.dumps(factory.jwks()), "PYTHONPATH": str(HERE)})
+    # Kept in front: BENCH_GATEWAY_PYTHONPATH lets a run measure another checkout's gateway.
+    path = [p for p in (os.environ.get("BENCH_GATEWAY_PYTHONPATH"), str(HERE)) if p]
+    env.update({"BENCH_JWKS": json.dumps(factory.jwks()), "PYTHONPATH": os.pathsep.join(path)})
     gw_env = {
         **env,
         "OPTICALL_ENV": "test",
         "LOG_LEVEL": "WARNING",
         "GATEWAY_PORT": str(gw_port),
+        "GATEWAY_METRICS_PORT": str(free_port()),
         "JWKS_URL": f"{bare}/.well-known/jwks.json",
         **{f"GATEWAY_{svc}_URL": bare for svc in ("AUTH", "SCHEDULING", "FORECASTING", "REALTIME")},
     }
@@ -155,9 +207,12 @@ def main() -> int:
         start(stack, [sys.executable, "-m", "opticall_gateway"], gw_env)
         wait_ready(f"{bare}/healthz")
         wait_ready(f"{gateway}/readyz")
-        measure = partial(pair, tool, token)
-        client = tool or "python load.py"
-        print(f"bare {bare}, gateway {gateway}, client {client}", file=sys.stderr)
+        measure = partial(pair, tool, Tokens(factory))
+        print(
+            f"bare {bare}, gateway {gateway}, client vegeta, "
+            f"{REQUESTS_PER_TOKEN} requests per token",
+            file=sys.stderr,
+        )
 
         gw_p, bare_p = measure(f"{gateway}/protected", f"{bare}/protected", COUNT, CONCURRENCY)
         ratio = gw_p["rps"] / bare_p["rps"]
@@ -194,7 +249,8 @@ def main() -> int:
         print(
             json.dumps(
                 {
-                    "client": client,
+                    "client": "vegeta",
+                    "requests_per_token": REQUESTS_PER_TOKEN,
                     "protected": [gw_p, bare_p],
                     "proxied": [gw_a, direct_a],
                     "light": [light_gw, light_direct],

@@ -5,16 +5,16 @@
 # cloudcoil-models-prometheus-operator) come with `uv sync` from uv.lock.
 #
 #   deploy/scripts/tools.sh            install what is missing, print "kustomize=<path>" etc.
-#   deploy/scripts/tools.sh bombardier only the tools named (bench/gateway needs no kustomize)
+#   deploy/scripts/tools.sh vegeta     only the tools named (bench/gateway needs no kustomize)
 #
 # kustomize is built from the Go module proxy (`go install`, pinned): about 3 minutes on a cold
 # Go cache with 2 cores, then seconds. Fails loudly when it cannot be installed: tests never
-# skip for a missing tool. bombardier (bench/gateway's HTTP load generator) is installed the
-# same way: under a minute cold.
+# skip for a missing tool. vegeta (bench/gateway's HTTP load generator: it takes a header per
+# request, so each request can carry its own token) is installed the same way: under a minute cold.
 set -euo pipefail
 
 KUSTOMIZE_VERSION=v5.8.1
-BOMBARDIER_VERSION=v1.2.6
+VEGETA_VERSION=v12.13.0
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 BIN="$ROOT/.local/bin"
@@ -43,24 +43,24 @@ install_kustomize() {
   go_install kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
 }
 
-have_bombardier() {
-  [ -x "$BIN/bombardier" ] && "$BIN/bombardier" --version 2>&1 | grep -q "$BOMBARDIER_VERSION"
+have_vegeta() {
+  [ -x "$BIN/vegeta" ] && "$BIN/vegeta" -version 2>&1 | grep -q "$VEGETA_VERSION"
 }
 
-install_bombardier() {
+install_vegeta() {
   # Its release builds stamp the version with -X; `go install` would say "unspecified".
-  go_install bombardier "github.com/codesenberg/bombardier@$BOMBARDIER_VERSION" \
-    -ldflags "-X main.version=$BOMBARDIER_VERSION"
+  go_install vegeta "github.com/tsenart/vegeta/v12@$VEGETA_VERSION" \
+    -ldflags "-X main.Version=$VEGETA_VERSION"
 }
 
 # One installer at a time: parallel test runs share .local/bin.
 exec 9>"$BIN/.tools.lock"
 flock 9
-[ $# -gt 0 ] || set -- kustomize bombardier
+[ $# -gt 0 ] || set -- kustomize vegeta
 for name in "$@"; do
   case "$name" in
     kustomize) version="$KUSTOMIZE_VERSION" ;;
-    bombardier) version="$BOMBARDIER_VERSION" ;;
+    vegeta) version="$VEGETA_VERSION" ;;
     *) echo "tools.sh: unknown tool $name" >&2; exit 2 ;;
   esac
   "have_$name" || "install_$name"

@@ -60,7 +60,10 @@ def test_pod_is_hardened(objs: list[dict[str, Any]], service: str) -> None:
 @pytest.mark.parametrize("service", SERVICES)
 def test_probes_ports_and_resources(objs: list[dict[str, Any]], service: str) -> None:
     c = container(by_kind(objs, "Deployment")[service])
-    assert c["ports"] == [{"name": "http", "containerPort": PORTS[service], "protocol": "TCP"}]
+    assert c["ports"][0] == {"name": "http", "containerPort": PORTS[service], "protocol": "TCP"}
+    # The gateway also has its metrics port (not the public one: /metrics is not there).
+    extra = [{"name": "metrics", "containerPort": 5010, "protocol": "TCP"}]
+    assert c["ports"][1:] == (extra if service == "gateway" else [])
     assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     for kind in ("requests", "limits"):

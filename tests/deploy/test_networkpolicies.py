@@ -116,7 +116,8 @@ def allowed(policies: list[dict[str, Any]], src: Pod, dst: Pod, proto: str, port
 def expected_flows() -> set[tuple[str, str, str, int]]:
     flows = {("ingress", "gateway", TCP, PORTS["gateway"])}
     for svc in SERVICES:
-        flows.add(("prometheus", svc, TCP, PORTS[svc]))
+        # The gateway's /metrics is on its metrics port, not its public one.
+        flows.add(("prometheus", svc, TCP, 5010 if svc == "gateway" else PORTS[svc]))
         flows |= {(svc, "dns", UDP, 53), (svc, "dns", TCP, 53)}
         if svc != "gateway":
             flows.add(("gateway", svc, TCP, PORTS[svc]))

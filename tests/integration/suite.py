@@ -24,6 +24,12 @@ class Suite:
     def gateway(self) -> str:
         return str(self.stack.url("gateway"))
 
+    def metrics_url(self, name: str) -> str:
+        """Where a service serves /metrics: the gateway on its metrics port, not the public one."""
+        if name == "gateway":
+            return f"http://127.0.0.1:{self.env['GATEWAY_METRICS_PORT']}/metrics"
+        return str(self.stack.url(name)) + "/metrics"
+
     def start_service(self, name: str, extra_env: dict[str, str] | None = None) -> None:
         """(Re)start one service of the stack with the suite's environment (plus
         ``extra_env``) and wait until it is healthy."""

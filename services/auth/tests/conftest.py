@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from opticall_auth.config import Settings
 from opticall_auth.main import create_app
 
-ADMIN_PASSWORD = "test-admin-pw-1"
+ADMIN_PASSWORD = "test-root-pw-7319"
 
 
 @pytest.fixture(scope="session")

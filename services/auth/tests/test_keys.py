@@ -6,21 +6,23 @@ import base64
 import time
 from pathlib import Path
 
+import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from opticall_auth.context import LocalTokenVerifier
 from opticall_auth.keys import (
     KeyConfigError,
     KeyRing,
     SigningKey,
     generate_key_file,
     load_keyring,
+    load_keys_dir,
     private_pem,
     thumbprint,
 )
+from opticall_auth.runtime import LocalTokenVerifier
 from opticall_common.problems import Problem
 from opticall_common.security import TokenVerifier
 
@@ -150,8 +152,61 @@ def test_rotate_command_adds_a_newer_signing_key(
     keys = tmp_path / "keys"
     generate_key_file(keys, now=time.time() - 60)
     before = load_keyring(None, keys, may_generate=False, grace_seconds=3600)
-    main(["rotate", "--dir", str(keys)])
-    assert "restart auth" in capsys.readouterr().out
+    main(["rotate", "--dir", str(keys), "--activate-in", "0"])
+    assert "no restart needed" in capsys.readouterr().out
     after = load_keyring(None, keys, may_generate=False, grace_seconds=3600)
     assert after.signing_kid != before.signing_kid
     assert before.signing_kid in [k["kid"] for k in after.jwks()["keys"]]  # in its grace period
+
+
+def test_a_rotated_key_is_published_first_then_signs_then_the_old_one_retires(
+    tmp_path: Path,
+) -> None:
+    keys = tmp_path / "keys"
+    now = [1_000_000.0]
+    generate_key_file(keys, now=now[0] - 60)
+    ring = KeyRing(load_keys_dir(keys), 100, clock=lambda: now[0], directory=keys)
+    old = ring.signing_kid
+    assert ring.reload() is False  # nothing new in the folder
+    generate_key_file(keys, now=now[0], activate_in=30)
+    assert ring.reload() is True
+    published = [k["kid"] for k in ring.jwks()["keys"]]
+    new = next(kid for kid in published if kid != old)
+    # Published at once, so every verifier can know it before a token carries it...
+    assert ring.signing_kid == old and set(published) == {old, new}
+    # ...and it signs from its activation on, the old key published through its grace.
+    now[0] += 31
+    assert ring.signing_kid == new
+    assert jwt.get_unverified_header(ring.sign({"sub": "x"}))["kid"] == new
+    assert {k["kid"] for k in ring.jwks()["keys"]} == {old, new}
+    now[0] += 100
+    assert [k["kid"] for k in ring.jwks()["keys"]] == [new]
+
+
+def test_an_emptied_keys_folder_keeps_the_keys_in_use(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    path = generate_key_file(keys)
+    ring = load_keyring(None, keys, may_generate=False, grace_seconds=3600)
+    kid = ring.signing_kid
+    path.unlink()
+    with pytest.raises(KeyConfigError):
+        ring.reload()
+    assert ring.signing_kid == kid
+
+
+async def test_auth_reads_the_folder_at_once_for_a_kid_it_does_not_know(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    generate_key_file(keys, now=time.time() - 60)
+    ring = load_keyring(None, keys, may_generate=False, grace_seconds=3600)
+    verifier = LocalTokenVerifier(ring, "opticall-auth", "opticall")
+    # Another replica's key, added to the shared folder and already signing.
+    other = load_keyring(None, keys, may_generate=False, grace_seconds=3600)
+    generate_key_file(keys, activate_in=-1)
+    other.reload()
+    token = other.sign(
+        {"sub": "u", "iss": "opticall-auth", "aud": "opticall", "typ": "access", "roles": [],
+         "iat": int(time.time()), "exp": int(time.time()) + 60}
+    )  # fmt: skip
+    principal = await verifier.verify(token)
+    assert principal.username == "u"
+    assert ring.signing_kid == other.signing_kid  # and this replica signs with it too now

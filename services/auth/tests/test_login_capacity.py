@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, select
 
 from opticall_auth.config import Settings
-from opticall_auth.context import AuthContext
 from opticall_auth.main import create_app
 from opticall_auth.models import User
+from opticall_auth.runtime import Runtime
 
 from .conftest import ADMIN_PASSWORD
 
@@ -42,7 +42,7 @@ def test_saturated_hashing_answers_503_with_retry_after_and_recovers(
     settings = make_settings(hash_concurrency=1, hash_max_wait_seconds=0.05)
     gate = threading.Event()
     with TestClient(create_app(settings), client=("10.0.0.2", 40000)) as client:
-        ctx: AuthContext = client.app.state.auth  # type: ignore[attr-defined]
+        ctx: Runtime = client.app.state.runtime  # type: ignore[attr-defined]
         assert client.portal is not None
         # Another login's hash holds the only slot for longer than the wait budget.
         busy = client.portal.start_task_soon(ctx.limiter.run, gate.wait, 30)
@@ -76,7 +76,7 @@ def test_old_parameter_hashes_are_upgraded_at_the_next_good_login(
         admin = {
             "Authorization": f"Bearer {login(client, 'admin', ADMIN_PASSWORD)['access_token']}"
         }
-        body = {"username": "migrant", "password": "migrant-pw-1", "roles": ["agent"]}
+        body = {"username": "migrant", "password": "moved-in-passphrase-9", "roles": ["agent"]}
         assert client.post("/users", json=body, headers=admin).status_code == 201
     before = _stored_hash(db_url, "migrant")
     assert extract_parameters(before).parallelism == 2
@@ -86,11 +86,11 @@ def test_old_parameter_hashes_are_upgraded_at_the_next_good_login(
         bad = client.post("/login", json={"username": "migrant", "password": "wrong-pw-1"})
         assert bad.status_code == 401
         assert _stored_hash(db_url, "migrant") == before  # only a proven password rehashes
-        login(client, "migrant", "migrant-pw-1")
+        login(client, "migrant", "moved-in-passphrase-9")
         upgraded = _stored_hash(db_url, "migrant")
         params = extract_parameters(upgraded)
         assert (params.time_cost, params.memory_cost, params.parallelism) == (2, 2048, 1)
-        login(client, "migrant", "migrant-pw-1")  # the new hash verifies...
+        login(client, "migrant", "moved-in-passphrase-9")  # the new hash verifies...
         assert _stored_hash(db_url, "migrant") == upgraded  # ...and is not rehashed again
         rehashed = 'opticall_auth_rehashes_total{outcome="done"}'
         assert _metric(client, rehashed) >= 1

@@ -15,6 +15,9 @@ from opticall_auth.main import create_app
 PG = "postgresql+psycopg2://opticall:x@127.0.0.1:1/never"  # never connected: startup fails first
 
 
+FORWARDED = "k3Lz-9qP2-real-forwarded-secret"
+
+
 def test_production_refuses_the_placeholder_admin_password() -> None:
     with pytest.raises(ValidationError, match="AUTH_ADMIN_PASSWORD"):
         Settings(OPTICALL_ENV="production", database_url=PG, admin_password="admin123")
@@ -29,6 +32,7 @@ def test_production_never_generates_a_key_into_an_empty_keys_dir(tmp_path: Path)
     settings = Settings(
         OPTICALL_ENV="production",
         database_url=PG,
+        forwarded_secret=FORWARDED,
         keys_dir=tmp_path / "keys",
         run_migrations=False,
     )
@@ -43,6 +47,7 @@ def test_production_accepts_real_secrets() -> None:
         database_url=PG,
         admin_password="a-real-long-secret",
         signing_keys="-----BEGIN PRIVATE KEY-----\n...\n-----END PRIVATE KEY-----",
+        forwarded_secret=FORWARDED,
     )
     assert settings.effective_admin_password == "a-real-long-secret"
 
@@ -54,11 +59,16 @@ def test_admin_password_defaults_only_in_development() -> None:
     assert test.effective_admin_password is None
 
 
-def test_trusted_proxies_read_from_a_comma_separated_variable(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("AUTH_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1")
-    assert Settings(OPTICALL_ENV="test").trusted_proxies == ["10.0.0.0/8", "127.0.0.1"]
+def test_production_needs_a_real_forwarded_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUTH_SIGNING_KEYS", "unused: checked before the keys are parsed")
+    base = {"OPTICALL_ENV": "production", "database_url": "postgresql://x/y"}
+    with pytest.raises(ValueError, match="FORWARDED_SECRET"):
+        Settings(**base)
+    monkeypatch.setenv("FORWARDED_SECRET", "changeme")
+    with pytest.raises(ValueError, match="FORWARDED_SECRET"):
+        Settings(**base)
+    monkeypatch.setenv("FORWARDED_SECRET", "k3Lz-9qP2-real-secret")
+    assert Settings(**base).forwarded_secret_bytes == b"k3Lz-9qP2-real-secret"
 
 
 def test_development_seeds_admin_admin123(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Login throttling: per (user, client), per client, per user; client addresses behind proxies."""
+"""Login throttling: per (user, client), per client, per user; the address the gateway signs."""
 
 from __future__ import annotations
 
@@ -14,10 +14,16 @@ from sqlalchemy.orm import Session
 from opticall_auth.config import Settings
 from opticall_auth.main import MIGRATIONS, VERSION_TABLE, create_app
 from opticall_auth.models import utcnow
-from opticall_auth.throttle import Limits, LoginThrottle, TrustedProxies
+from opticall_auth.throttle import ForwardedClient, Limits, LoginThrottle
 from opticall_common.db import run_migrations
+from opticall_common.security import (
+    DEVELOPMENT_FORWARDED_SECRET,
+    FORWARDED_SIGNATURE_HEADER,
+    sign_forwarded,
+)
 
 MakeUser = Callable[..., tuple[str, str]]
+SECRET = DEVELOPMENT_FORWARDED_SECRET.encode()  # the test settings' (OPTICALL_ENV=test)
 
 
 def _attempt(c: TestClient, username: str, password: str, **kw: Any) -> int:
@@ -79,34 +85,50 @@ def test_success_clears_the_pairs_failures(client: TestClient, make_user: MakeUs
     assert _attempt(client, username, password) == 200
 
 
-def test_forwarded_for_is_believed_from_a_trusted_proxy_only(
+def _signed(address: str) -> dict[str, str]:
+    """The headers the gateway sends auth for a client at ``address``."""
+    return {
+        "X-Forwarded-For": address,
+        FORWARDED_SIGNATURE_HEADER: sign_forwarded(SECRET, address),
+    }
+
+
+def test_forwarded_for_is_believed_only_with_the_gateways_signature(
     client: TestClient, make_user: MakeUser
 ) -> None:
     username, password = make_user()
     gateway = _peer(client, "127.0.0.1")
-    blocked = {"X-Forwarded-For": "203.0.113.5"}
     for _ in range(5):
-        assert _attempt(gateway, username, "bad-guess", headers=blocked) == 401
-    assert _attempt(gateway, username, password, headers=blocked) == 429
-    other = {"X-Forwarded-For": "203.0.113.6"}
-    assert _attempt(gateway, username, password, headers=other) == 200
+        assert _attempt(gateway, username, "bad-guess", headers=_signed("203.0.113.5")) == 401
+    assert _attempt(gateway, username, password, headers=_signed("203.0.113.5")) == 429
+    # Another client behind the same gateway is not blocked.
+    assert _attempt(gateway, username, password, headers=_signed("203.0.113.6")) == 200
+    # An unsigned (or wrongly signed) X-Forwarded-For is ignored, even from the gateway's
+    # own address (issue #27: smuggled through the gateway's connection): the peer counts.
+    forged = {"X-Forwarded-For": "198.51.100.1", FORWARDED_SIGNATURE_HEADER: "0" * 64}
+    for _ in range(5):
+        assert _attempt(gateway, username, "bad-guess", headers=forged) == 401
+    assert _attempt(gateway, username, password, headers=_signed("127.0.0.1")) == 429
     # The blocked address cannot escape by claiming another one when talking to us directly.
+    other = {"X-Forwarded-For": "203.0.113.6"}
     assert _attempt(_peer(client, "203.0.113.5"), username, password, headers=other) == 429
 
 
-def test_trusted_proxies_resolution() -> None:
-    proxies = TrustedProxies(["127.0.0.1", "10.0.0.0/8", "::1"])
-    assert proxies.client("10.2.3.4", "198.51.100.7") == "198.51.100.7"
-    # Only the hop our proxy added counts: what the client wrote to the left is ignored.
-    assert proxies.client("127.0.0.1", "1.1.1.1, 198.51.100.7") == "198.51.100.7"
-    assert proxies.client("127.0.0.1", "198.51.100.7, 10.0.0.5") == "198.51.100.7"
-    assert proxies.client("198.51.100.9", "1.1.1.1") == "198.51.100.9"  # untrusted peer
-    assert proxies.client("127.0.0.1", None) == "127.0.0.1"
-    assert proxies.client("127.0.0.1", "127.0.0.1") == "127.0.0.1"
+def test_forwarded_client_resolution() -> None:
+    forwarded = ForwardedClient(SECRET)
+    signature = sign_forwarded(SECRET, "198.51.100.7")
+    assert forwarded.client("10.2.3.4", "198.51.100.7", signature) == "198.51.100.7"
+    assert forwarded.client("10.2.3.4", "198.51.100.7", None) == "10.2.3.4"
+    assert forwarded.client("10.2.3.4", "198.51.100.8", signature) == "10.2.3.4"
+    # A list is never what the gateway states, whatever its signature.
+    assert forwarded.client("10.2.3.4", "1.1.1.1, 198.51.100.7", signature) == "10.2.3.4"
+    other = sign_forwarded(b"another secret", "198.51.100.7")
+    assert forwarded.client("10.2.3.4", "198.51.100.7", other) == "10.2.3.4"
     # IPv6 clients are keyed by their /64; IPv4-mapped addresses as IPv4.
-    assert proxies.client("::1", "2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64"
-    assert proxies.client("::ffff:192.0.2.1", None) == "192.0.2.1"
-    assert proxies.client(None, None) == "unknown"
+    v6 = "2001:db8:1:2:3:4:5:6"
+    assert forwarded.client("::1", v6, sign_forwarded(SECRET, v6)) == "2001:db8:1:2::/64"
+    assert forwarded.client("::ffff:192.0.2.1", None, None) == "192.0.2.1"
+    assert forwarded.client(None, None, None) == "unknown"
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import uvicorn
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.testclient import TestClient
-from services.gateway.tests.helpers import CSV_ROWS
+from services.gateway.tests.helpers import CSV_ROWS, TICKETS
 
 from opticall_common.testing import TokenFactory
 from opticall_gateway.config import Settings
@@ -92,6 +92,13 @@ def upstream_app(factory: TokenFactory) -> FastAPI:
                 return
             await websocket.send_text(f"echo:{text}")
 
+    @app.post("/internal/ws-tickets/redeem", include_in_schema=False)
+    async def redeem(request: Request) -> JSONResponse:
+        token = TICKETS.pop((await request.json())["ticket"], None)
+        if token is None:
+            return JSONResponse({"detail": "invalid ticket"}, status_code=401)
+        return JSONResponse({"access_token": token})
+
     @app.get("/internal/debug", summary="Not in the route table: never public")
     async def internal() -> dict[str, str]:
         return {"secret": "yes"}
@@ -146,6 +153,7 @@ def gateway_settings(upstream: str, **overrides: Any) -> Settings:
         "realtime_url": upstream,
         "jwks_url": f"{upstream}/.well-known/jwks.json",
         "log_json": False,
+        "env": "test",  # the development forwarded secret (test_proxy checks its signature)
         **overrides,
     }
     return Settings(**values)

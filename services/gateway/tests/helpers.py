@@ -24,3 +24,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 CSV_ROWS = 50_000
+
+
+# The upstream's stand-in for auth's ticket store: ticket -> access token, each redeemed once.
+TICKETS: dict[str, str] = {}

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from services.gateway.tests.helpers import bearer, concrete_path
 
 from opticall_common.testing import TokenFactory
-from opticall_gateway.routes import ROUTES, RouteSpec
+from opticall_gateway.route_table import ROUTES, RouteSpec
 
 ROLES = ("admin", "supervisor", "agent", "acd")
 HTTP_ROUTES = [s for s in ROUTES if not s.websocket and s.service != "gateway"]
@@ -134,7 +134,7 @@ def test_a_key_rotated_in_is_picked_up_on_unknown_kid(
 ) -> None:
     # The first token loads the JWKS; a token with a kid the cache lacks forces one refetch.
     assert client.get("/protected", headers=bearer(factory.token())).status_code == 200
-    verifier = client.app.state.gateway.verifier  # type: ignore[attr-defined]
+    verifier = client.app.state.runtime.verifier  # type: ignore[attr-defined]
     verifier._keys.clear()
     verifier._fetched_at = 0.0
     assert client.get("/protected", headers=bearer(factory.token("x"))).status_code == 200

@@ -108,11 +108,17 @@ def test_admin_creates_users_and_only_admins_may(suite: Suite) -> None:
         listing = admin.get("/users", params={"limit": 500})
         assert username in [u["username"] for u in listing.json()["items"]]
         dup = admin.post(
-            "/users", json={"username": username, "password": "another-pw-1", "roles": ["agent"]}
+            "/users",
+            json={
+                "username": username,
+                "password": "another-long-passphrase-1",
+                "roles": ["agent"],
+            },
         )
         assert dup.status_code == 409
         bad_role = admin.post(
-            "/users", json={"username": "it-bad", "password": "another-pw-1", "roles": ["boss"]}
+            "/users",
+            json={"username": "it-bad", "password": "another-long-passphrase-1", "roles": ["boss"]},
         )
         assert bad_role.status_code == 422
 

@@ -36,7 +36,7 @@ def test_dashboards_and_rules_name_only_exported_metrics(suite: Suite) -> None:
     exported: dict[str, set[str]] = {}
     with httpx.Client(timeout=10) as client:
         for service in SERVICES:
-            resp = client.get(suite.stack.url(service) + "/metrics")
+            resp = client.get(suite.metrics_url(service))
             assert resp.status_code == 200, f"{service}: {resp.status_code}"
             exported[service] = exported_series(resp.text)
     everywhere = set().union(*exported.values())

@@ -24,7 +24,7 @@ def test_service_is_ready_with_real_dependencies(suite: Suite, service: str) -> 
 @pytest.mark.parametrize("service", SERVICES)
 def test_service_exposes_prometheus_metrics(suite: Suite, service: str) -> None:
     httpx.get(suite.stack.url(service) + "/healthz", timeout=10)
-    resp = httpx.get(suite.stack.url(service) + "/metrics", timeout=10)
+    resp = httpx.get(suite.metrics_url(service), timeout=10)
     assert resp.status_code == 200
     assert "opticall_http_requests_total" in resp.text
     assert 'route="/healthz"' in resp.text

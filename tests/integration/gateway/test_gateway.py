@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from opticall_common.testing import TokenFactory
-from opticall_gateway.routes import ROUTES, RouteSpec
+from opticall_gateway.route_table import ROUTES, RouteSpec
 from tests.integration.suite import Suite
 
 ROLES = ("admin", "supervisor", "agent", "acd")

@@ -1,10 +1,14 @@
-"""Access-token revocation: the list of users whose earlier tokens no longer count.
+"""Access-token revocation: the users whose earlier tokens, and the sessions whose tokens,
+no longer count.
 
 Access tokens are verified locally and live up to ``AUTH_ACCESS_TOKEN_TTL_SECONDS``. When auth
-disables a user, changes their roles or password, it records the moment (``not_before``) and
-serves every such moment younger than the token TTL at ``/.well-known/revocations``. Each
-verifier polls that list every ``REVOCATION_POLL_SECONDS`` and rejects a token whose ``sub``
-is listed with ``iat <= not_before``: worst-case delay one poll interval (plus the request).
+disables a user, changes their roles or password, it records the moment (``not_before``); when
+a session ends (logout, or a refresh token presented twice) it records the session id, which
+every access token carries as ``sid``. It serves both, as long as a token issued before them
+can still be alive, at ``/.well-known/revocations``. Each verifier polls that list every
+``REVOCATION_POLL_SECONDS`` and rejects a token whose ``sub`` is listed with
+``iat <= not_before``, or whose ``sid`` is listed: worst-case delay one poll interval (plus
+the request).
 
 The rule, and why it is safe with whole-second ``iat``: auth publishes ``not_before`` as the
 whole second (floor) of the change. A token issued before the change has
@@ -22,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -38,10 +42,16 @@ class Revocation(BaseModel):
     not_before: int
 
 
+class SessionRevocation(BaseModel):
+    sid: str
+
+
 class RevocationDocument(BaseModel):
     """What auth serves at ``/.well-known/revocations`` (extra fields are ignored)."""
 
     revocations: list[Revocation]
+    # Absent from an older auth's list: no session is revoked then.
+    sessions: list[SessionRevocation] = []
 
 
 def revocations_url_for(jwks_url: str) -> str:
@@ -64,22 +74,30 @@ class RevocationList:
         self.poll_seconds = poll_seconds
         self._http = http
         self._not_before: dict[str, int] = {}
+        self._sessions: frozenset[str] = frozenset()
         self._task: asyncio.Task[None] | None = None
         self._failing = False
 
-    def revoked(self, sub: str, iat: int) -> bool:
-        """True when a token of ``sub`` issued at ``iat`` predates a revocation (see above)."""
-        if not self._not_before:  # the usual case: one truthiness test on the hot path
-            return False
-        not_before = self._not_before.get(sub)
-        return not_before is not None and iat <= not_before
+    def revoked(self, sub: str, iat: int, sid: str | None = None) -> bool:
+        """True when a token of ``sub`` issued at ``iat`` predates a revocation of its user,
+        or belongs to a revoked session ``sid`` (see above)."""
+        if self._not_before:
+            not_before = self._not_before.get(sub)
+            if not_before is not None and iat <= not_before:
+                return True
+        return sid is not None and sid in self._sessions
 
-    def replace(self, not_before: Mapping[str, int]) -> None:
+    def replace(self, not_before: Mapping[str, int], sessions: Iterable[str] = ()) -> None:
         self._not_before = dict(not_before)
+        self._sessions = frozenset(sessions)
 
     @property
     def entries(self) -> dict[str, int]:
         return dict(self._not_before)
+
+    @property
+    def sessions(self) -> frozenset[str]:
+        return self._sessions
 
     async def poll_once(self) -> None:
         """Fetch and install the list; raises on any failure, leaving the last list in place."""
@@ -93,7 +111,7 @@ class RevocationList:
         finally:
             if self._http is None:
                 await client.aclose()
-        self.replace({r.sub: r.not_before for r in doc.revocations})
+        self.replace({r.sub: r.not_before for r in doc.revocations}, (s.sid for s in doc.sessions))
 
     async def _run(self) -> None:
         while True:

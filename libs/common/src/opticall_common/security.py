@@ -10,6 +10,8 @@ Every verify, cached or not, also checks the revocation list that auth publishes
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
@@ -47,6 +49,8 @@ class Principal:
     token: str
     expires_at: float
     issued_at: int = 0
+    # The login session (auth's refresh-token family): logout and reuse detection revoke it.
+    session_id: str | None = None
 
     def has_any(self, roles: frozenset[str]) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -194,6 +198,7 @@ class TokenVerifier:
             token=token,
             expires_at=float(claims["exp"]),
             issued_at=int(claims["iat"]),
+            session_id=claims.get("sid") if isinstance(claims.get("sid"), str) else None,
         )
         self._cache[token] = principal
         if len(self._cache) > self._cache_size:
@@ -201,7 +206,7 @@ class TokenVerifier:
         return self._unrevoked(principal)
 
     def _unrevoked(self, principal: Principal) -> Principal:
-        if self.revocations.revoked(principal.username, principal.issued_at):
+        if self.revocations.revoked(principal.username, principal.issued_at, principal.session_id):
             # Kept in the cache: the list may be replaced, but a revocation never lifts for a
             # token issued before it (auth only ever moves not_before forward).
             raise unauthorized("token revoked")
@@ -209,6 +214,35 @@ class TokenVerifier:
 
     def forget(self, token: str) -> None:
         self._cache.pop(token, None)
+
+
+# --- The client address the gateway states to auth ---------------------------------------
+# Auth throttles logins per client address, which only the gateway knows. The gateway sends
+# it in X-Forwarded-For with an HMAC of it under a secret only the gateway and auth hold
+# (FORWARDED_SECRET), and drops any such header a client sent: a client can still write an
+# X-Forwarded-For, but not its signature, so auth believes only the gateway's.
+
+FORWARDED_SIGNATURE_HEADER = "x-opticall-forwarded-signature"
+# Development and tests only; production refuses to start without a real FORWARDED_SECRET.
+DEVELOPMENT_FORWARDED_SECRET = "opticall-development-forwarded-secret"  # noqa: S105
+
+
+def sign_forwarded(secret: bytes, address: str) -> str:
+    return hmac.new(secret, address.encode(), hashlib.sha256).hexdigest()
+
+
+def signed_forwarded_for(
+    secret: bytes, forwarded_for: str | None, signature: str | None
+) -> str | None:
+    """The address in ``forwarded_for`` when ``signature`` is the gateway's for it, else None."""
+    if not forwarded_for or not signature:
+        return None
+    address = forwarded_for.strip()
+    if "," in address:  # the gateway states one address; a list was not written by it
+        return None
+    if not hmac.compare_digest(sign_forwarded(secret, address), signature.strip()):
+        return None
+    return address
 
 
 def bearer_token(request: HTTPConnection) -> str | None:

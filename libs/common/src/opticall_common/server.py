@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import uvicorn
 
 # Internal services sit behind the gateway on loopback or the pod network: only the local
@@ -16,8 +18,11 @@ def serve(
     *,
     workers: int = 1,
     forwarded_allow_ips: str | list[str] | None = INTERNAL_PROXIES,
+    **options: Any,
 ) -> None:
-    """``forwarded_allow_ips=None`` turns proxy headers off (a public edge trusting nobody)."""
+    """``forwarded_allow_ips=None`` turns proxy headers off (a public edge trusting nobody).
+
+    ``options`` go to ``uvicorn.run`` as they are (the gateway's connection limits)."""
     # log_config=None: our JSON logging (configured by the app factory) stays in charge.
     uvicorn.run(
         app_path,
@@ -32,4 +37,5 @@ def serve(
         server_header=False,
         date_header=False,
         timeout_graceful_shutdown=10,
+        **options,
     )

@@ -5,12 +5,12 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
 from opticall_auth.passwords import DEFAULT_MEMORY_KIB, DEFAULT_PARALLELISM, DEFAULT_TIME_COST
+from opticall_common.security import DEVELOPMENT_FORWARDED_SECRET
 from opticall_common.settings import (
     LOCAL_DIR,
     Environment,
@@ -41,7 +41,8 @@ class Settings(ServiceSettings):
     database_url: str = database_url_field("auth")
     run_migrations: bool = True
 
-    access_token_ttl_seconds: int = Field(default=900, ge=30)
+    # At most a day: ended sessions are published (and kept) for that long (tokens.py).
+    access_token_ttl_seconds: int = Field(default=900, ge=30, le=24 * 3600)
     refresh_token_ttl_seconds: int = Field(default=14 * 24 * 3600, ge=60)
     # Seeds the user ``admin`` when no such user exists. Development falls back to admin123.
     admin_password: SecretStr | None = None
@@ -53,9 +54,21 @@ class Settings(ServiceSettings):
     # How long a key that a newer key in keys_dir replaced stays in the JWKS: at least the
     # access-token TTL plus the verifiers' JWKS refresh interval, so no live token goes stale.
     previous_key_grace_seconds: int = Field(default=3600, ge=0)
+    # How often keys_dir is read again: a key added there (keys.py rotate) is published, then
+    # signs from its activation time, without a restart.
+    keys_reload_seconds: float = Field(default=10.0, gt=0)
 
-    # Peers whose X-Forwarded-For is believed (the gateway): IPs or CIDRs, comma-separated.
-    trusted_proxies: Annotated[list[str], NoDecode] = ["127.0.0.1", "::1"]
+    # The gateway signs the client address it states (X-Forwarded-For) with this secret;
+    # auth believes a forwarded address only with that signature. Shared name, no prefix.
+    forwarded_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("FORWARDED_SECRET", "forwarded_secret")
+    )
+
+    # NIST SP 800-63B-4: at least 15 characters for a password that is the only factor,
+    # and none found in breach corpora (password_policy.py).
+    password_min_length: int = Field(default=15, ge=8, le=64)
+    # How long a WebSocket ticket (POST /realtime/ws-ticket) may wait to be used, once.
+    ws_ticket_ttl_seconds: int = Field(default=30, ge=5, le=300)
     login_window_seconds: int = Field(default=300, ge=1)
     login_max_failures_per_user_client: int = Field(default=5, ge=1)
     login_max_failures_per_client: int = Field(default=20, ge=1)
@@ -73,12 +86,11 @@ class Settings(ServiceSettings):
     # gateway's 60 s upstream timeout: a quick "come back in 2 s" beats a hanging request.
     hash_max_wait_seconds: float = Field(default=5.0, gt=0, le=50)
 
-    @field_validator("trusted_proxies", mode="before")
-    @classmethod
-    def _split_proxies(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [p.strip() for p in value.split(",") if p.strip()]
-        return value
+    @property
+    def forwarded_secret_bytes(self) -> bytes:
+        if self.forwarded_secret is not None:
+            return self.forwarded_secret.get_secret_value().encode()
+        return DEVELOPMENT_FORWARDED_SECRET.encode()
 
     @property
     def effective_admin_password(self) -> str | None:
@@ -100,6 +112,8 @@ class Settings(ServiceSettings):
                 "production needs signing keys: set AUTH_SIGNING_KEYS to one or more PEM "
                 "Ed25519 private keys, or AUTH_KEYS_DIR to a directory holding them"
             )
+        secret = self.forwarded_secret.get_secret_value() if self.forwarded_secret else None
+        self.require_real_secret("FORWARDED_SECRET", secret)
 
 
 @lru_cache

@@ -1,10 +1,18 @@
 """Ed25519 signing keys: loading, generation, rotation with a grace period, and the JWKS.
 
 Keys come either from ``AUTH_SIGNING_KEYS`` (PEMs; the first signs, the rest stay published
-until the operator removes them) or from ``AUTH_KEYS_DIR``, where each ``*.pem`` file is one
-key: the newest signs, and an older key stays published until ``grace`` seconds after the key
-that replaced it was created. ``python -m opticall_auth.keys rotate`` adds a new key there;
-auth signs with it after its next restart.
+until the operator removes them; changing them needs a restart) or from ``AUTH_KEYS_DIR``,
+where each ``*.pem`` file is one key, named for the moment it starts signing
+(``ed25519-<ms>.pem``). The newest key whose moment has come signs; a key whose moment is
+still ahead is already published (so every verifier and every auth replica knows it before
+the first token it signs); an older key stays published until ``grace`` seconds after the
+key that replaced it started signing.
+
+Rotation without a restart: ``python -m opticall_auth.keys rotate`` adds a key that starts
+signing ``--activate-in`` seconds later (default 30); every auth replica reads the folder
+again every ``AUTH_KEYS_RELOAD_SECONDS`` (``KeyRing.reload``, from the runtime), so each
+publishes it first and signs with it from that moment on. Verifiers fetch the JWKS again
+when they meet an unknown ``kid``.
 
 A key's ``kid`` is its RFC 7638 thumbprint, so every replica names the same key the same way.
 """
@@ -54,38 +62,65 @@ def thumbprint(public: Ed25519PublicKey) -> str:
 @dataclass(frozen=True)
 class SigningKey:
     private: Ed25519PrivateKey
-    # None: configured explicitly, published for as long as it is configured.
+    # When it starts signing. None: configured explicitly, signing (first) or published for
+    # as long as it is configured.
     created_at: float | None = None
 
     @property
     def kid(self) -> str:
         return thumbprint(self.private.public_key())
 
+    def active(self, now: float) -> bool:
+        return self.created_at is None or self.created_at <= now
+
 
 class KeyRing:
-    """``keys`` newest first: ``keys[0]`` signs; the others are published while in grace."""
+    """Keys newest first; the newest active one signs (module docstring).
+
+    ``reload`` swaps the keys while requests sign and publish: both read one tuple, replaced
+    whole, so a reader never sees a key without its kid.
+    """
 
     def __init__(
-        self, keys: list[SigningKey], grace_seconds: float, clock: Callable[[], float] = time.time
+        self,
+        keys: list[SigningKey],
+        grace_seconds: float,
+        clock: Callable[[], float] = time.time,
+        directory: Path | None = None,
     ) -> None:
         if not keys:
             raise KeyConfigError("no signing key")
-        self.keys = keys
         self.grace = grace_seconds
+        self.directory = directory  # where reload() reads from; None: fixed keys
         self._clock = clock
-        self._kids = [k.kid for k in keys]  # thumbprints cost a hash; compute them once
+        # Thumbprints cost a hash: computed once per key set.
+        self._entries = tuple((k.kid, k) for k in keys)
+
+    @property
+    def keys(self) -> list[SigningKey]:
+        return [k for _, k in self._entries]
+
+    def _signing(self, entries: tuple[tuple[str, SigningKey], ...]) -> int:
+        now = self._clock()
+        for i, (_, key) in enumerate(entries):
+            if key.active(now):
+                return i
+        return len(entries) - 1  # none active yet: the oldest, rather than none
 
     @property
     def signing_kid(self) -> str:
-        return self._kids[0]
+        entries = self._entries
+        return entries[self._signing(entries)][0]
 
     def published(self) -> list[tuple[str, SigningKey]]:
+        entries = self._entries
         now = self._clock()
-        out = [(self._kids[0], self.keys[0])]
-        for i in range(1, len(self.keys)):
-            replaced_at = self.keys[i - 1].created_at
+        signing = self._signing(entries)
+        out = [(kid, key) for kid, key in entries[: signing + 1]]  # coming, and signing
+        for i in range(signing + 1, len(entries)):
+            replaced_at = entries[i - 1][1].created_at
             if replaced_at is None or now < replaced_at + self.grace:
-                out.append((self._kids[i], self.keys[i]))
+                out.append(entries[i])
         return out
 
     def jwks(self) -> dict[str, Any]:
@@ -97,9 +132,27 @@ class KeyRing:
         return {"keys": keys}
 
     def sign(self, claims: dict[str, Any]) -> str:
-        return jwt.encode(
-            claims, self.keys[0].private, algorithm=ALGORITHM, headers={"kid": self._kids[0]}
-        )
+        entries = self._entries
+        kid, key = entries[self._signing(entries)]
+        return jwt.encode(claims, key.private, algorithm=ALGORITHM, headers={"kid": kid})
+
+    def reload(self) -> bool:
+        """Read the keys folder again; True when its keys changed. Blocking (file reads).
+
+        A folder that has become empty or unreadable keeps the keys we have: auth must go
+        on signing, and the error is the operator's to fix (it is raised)."""
+        if self.directory is None:
+            return False
+        keys = load_keys_dir(self.directory)
+        if not keys:
+            raise KeyConfigError(f"{self.directory} holds no *.pem key any more")
+        entries = tuple((k.kid, k) for k in keys)
+        if [(kid, k.created_at) for kid, k in entries] == [
+            (kid, k.created_at) for kid, k in self._entries
+        ]:
+            return False
+        self._entries = entries
+        return True
 
 
 def parse_pem_keys(text: str) -> list[Ed25519PrivateKey]:
@@ -126,10 +179,11 @@ def private_pem(key: Ed25519PrivateKey) -> bytes:
     )
 
 
-def generate_key_file(directory: Path, now: float | None = None) -> Path:
-    """A new key file named by its creation time in ms; never overwrites (O_EXCL)."""
+def generate_key_file(directory: Path, now: float | None = None, activate_in: float = 0) -> Path:
+    """A new key file named by the moment it starts signing (ms), ``activate_in`` seconds
+    from ``now``; never overwrites (O_EXCL)."""
     directory.mkdir(parents=True, exist_ok=True)
-    stamp = int((time.time() if now is None else now) * 1000)
+    stamp = int(((time.time() if now is None else now) + activate_in) * 1000)
     while True:
         path = directory / f"ed25519-{stamp}.pem"
         try:
@@ -175,23 +229,37 @@ def load_keyring(
             )
         generate_key_file(keys_dir)
         keys = load_keys_dir(keys_dir)
-    return KeyRing(keys, grace_seconds)
+    return KeyRing(keys, grace_seconds, directory=keys_dir)
+
+
+# Long enough for every auth replica to read the folder (AUTH_KEYS_RELOAD_SECONDS, 10 s) and
+# publish the key before any token carries its kid.
+DEFAULT_ACTIVATE_IN = 30.0
 
 
 def main(argv: list[str] | None = None) -> None:
-    """``python -m opticall_auth.keys rotate [--dir DIR]``: add a new signing key to a keys dir."""
+    """``python -m opticall_auth.keys rotate [--dir DIR] [--activate-in S]``: add a key."""
     parser = argparse.ArgumentParser(prog="python -m opticall_auth.keys")
     parser.add_argument("command", choices=["rotate"])
     parser.add_argument("--dir", type=Path, default=None, help="default: AUTH_KEYS_DIR")
+    parser.add_argument(
+        "--activate-in",
+        type=float,
+        default=DEFAULT_ACTIVATE_IN,
+        help="seconds before it signs; it is published at once (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     directory = args.dir
     if directory is None:
         from opticall_auth.config import get_settings
 
         directory = get_settings().keys_dir
-    path = generate_key_file(directory)
+    path = generate_key_file(directory, activate_in=args.activate_in)
     # A CLI's one line of output, not service logging.
-    print(f"new signing key {path}; restart auth to sign with it")  # noqa: T201
+    print(  # noqa: T201
+        f"new signing key {path}: running auth publishes it within AUTH_KEYS_RELOAD_SECONDS "
+        f"and signs with it in {args.activate_in:g} s, no restart needed"
+    )
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""The auth service's tables: users, refresh tokens (hashed) and failed logins."""
+"""The auth service's tables: users, refresh tokens (hashed), ended sessions, WebSocket
+tickets (hashed) and failed logins."""
 
 from __future__ import annotations
 
@@ -67,3 +68,31 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(150))
     client: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SessionRevocation(Base):
+    """A login session (a refresh-token family) that ended: logout, or a token reused.
+
+    Published in the revocation list (routes/revocations.py) while an access token of the
+    session may still be alive, so verifiers refuse the session's access tokens too.
+    """
+
+    __tablename__ = "session_revocations"
+
+    sid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class WsTicket(Base):
+    """A single-use ticket for the realtime WebSocket (ws_tickets.py); only its SHA-256."""
+
+    __tablename__ = "ws_tickets"
+
+    ticket_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    sid: Mapped[str | None] = mapped_column(String(32))
+    # The access token it was asked with: issued then (a later revocation of the user spends
+    # the ticket too), and expires then (the socket may live no longer).
+    access_issued_at: Mapped[int] = mapped_column(Integer)
+    access_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -5,16 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from opticall_common.security import Role
+from opticall_common.text import refuse_control
 
+# The pattern admits no control character already; refuse_control says so in the words every
+# service uses for it (opticall_common.text).
 Username = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$", max_length=64)
+    str,
+    AfterValidator(refuse_control),
+    StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$", max_length=64),
 ]
-# argon2 takes any length, but a megabyte "password" is only a way to burn our CPU.
-NewPassword = Annotated[str, StringConstraints(min_length=8, max_length=1024)]
-AgentId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+# How long and how guessable is the policy's (password_policy.py, a setting); argon2 takes
+# any length, but a megabyte "password" is only a way to burn our CPU.
+NewPassword = Annotated[str, StringConstraints(min_length=1, max_length=1024)]
+AgentId = Annotated[
+    str, StringConstraints(min_length=1, max_length=64), AfterValidator(refuse_control)
+]
 
 
 class _Body(BaseModel):
@@ -23,7 +31,11 @@ class _Body(BaseModel):
 
 class LoginRequest(_Body):
     # Loose on purpose: an unknown or odd username gets the same 401 as a wrong password.
-    username: Annotated[str, StringConstraints(min_length=1, max_length=150)]
+    # Control characters are refused (422): no stored name has one, and PostgreSQL refuses
+    # a NUL in a query parameter.
+    username: Annotated[
+        str, StringConstraints(min_length=1, max_length=150), AfterValidator(refuse_control)
+    ]
     password: Annotated[str, StringConstraints(min_length=1, max_length=1024)]
 
 

@@ -28,8 +28,7 @@ from sqlalchemy import ColumnElement, and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from opticall_auth.models import LoginFailure
-
-IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+from opticall_common.security import signed_forwarded_for
 
 
 @dataclass(frozen=True)
@@ -40,34 +39,22 @@ class Limits:
     per_user: int
 
 
-class TrustedProxies:
-    """Resolves the client's address from the peer and, behind our own proxies, X-Forwarded-For.
+class ForwardedClient:
+    """The client's address: the one the gateway states, if the gateway signed it, else the
+    TCP peer.
 
-    Walks X-Forwarded-For from the right and takes the first address that is not one of our
-    proxies: the gateway appends or sets the address it saw, so entries to its left are
-    whatever the client claimed and are never believed. With a single-entry header (what the
-    gateway sends) this is the first entry.
+    The gateway puts the address it determined in X-Forwarded-For with an HMAC of it under
+    ``FORWARDED_SECRET`` (opticall_common.security), and never passes on a client's own:
+    a client can write X-Forwarded-For, but not the signature, even on the gateway's
+    connection. So a login is throttled by the client's real address, whoever reaches auth.
     """
 
-    def __init__(self, proxies: list[str]) -> None:
-        self.networks: list[IPNetwork] = [ipaddress.ip_network(p, strict=False) for p in proxies]
+    def __init__(self, secret: bytes) -> None:
+        self.secret = secret
 
-    def trusts(self, host: str) -> bool:
-        try:
-            ip = ipaddress.ip_address(host)
-        except ValueError:
-            return False
-        return any(ip in net for net in self.networks)
-
-    def client(self, peer: str | None, forwarded_for: str | None) -> str:
-        host = peer or "unknown"
-        if not forwarded_for or not self.trusts(host):
-            return client_key(host)
-        hops = [h.strip() for h in forwarded_for.split(",") if h.strip()]
-        for hop in reversed(hops):
-            if not self.trusts(hop):
-                return client_key(hop)
-        return client_key(hops[0] if hops else host)
+    def client(self, peer: str | None, forwarded_for: str | None, signature: str | None) -> str:
+        address = signed_forwarded_for(self.secret, forwarded_for, signature)
+        return client_key(address or peer or "unknown")
 
 
 def client_key(host: str) -> str:

@@ -1,4 +1,10 @@
-"""Access tokens (signed JWTs) and refresh tokens (opaque, stored hashed, rotated per use)."""
+"""Access tokens (signed JWTs) and refresh tokens (opaque, stored hashed, rotated per use).
+
+A login starts a session: a refresh-token family, whose id every access token of the session
+carries as ``sid``. Ending the session (logout, or a rotated refresh token presented again)
+revokes the family and records the ``sid`` in ``session_revocations``, which the revocation
+list publishes: the session's access tokens stop working within one poll of the verifiers.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from opticall_auth.keys import KeyRing
 from opticall_auth.metrics import TOKENS_ISSUED
-from opticall_auth.models import RefreshToken, User
+from opticall_auth.models import RefreshToken, SessionRevocation, User
 from opticall_common.events import utcnow
 from opticall_common.problems import Problem
 
@@ -61,7 +67,9 @@ class TokenIssuer:
         self.access_ttl = access_ttl
         self.refresh_ttl = refresh_ttl
 
-    def access_token(self, user: User) -> str:
+    def access_token(self, user: User, sid: str | None, expires_at: int | None = None) -> str:
+        """A signed access token for ``user`` in session ``sid``; it expires after the TTL,
+        or at ``expires_at`` when that comes first (a WebSocket ticket's token)."""
         now = int(time.time())
         # iat must be later than the user's last revocation's whole second, or verifiers
         # reject it (revocations.py): a token issued in that same second moves iat to the next
@@ -75,11 +83,15 @@ class TokenIssuer:
             "sub": user.username,
             "iat": iat,
             "nbf": now,
-            "exp": iat + self.access_ttl,
+            "exp": iat + self.access_ttl
+            if expires_at is None
+            else min(iat + self.access_ttl, expires_at),
             "jti": uuid.uuid4().hex,
             "typ": "access",
             "roles": list(user.roles),
         }
+        if sid is not None:
+            claims["sid"] = sid
         if user.agent_id:
             claims["agent_id"] = user.agent_id
         return self.keyring.sign(claims)
@@ -105,9 +117,10 @@ class TokenIssuer:
 
     def issue(self, session: Session, user: User, grant: str) -> TokenPair:
         """A new session (a new refresh-token family) for a user who just logged in."""
-        refresh = self._new_refresh(session, user, uuid.uuid4().hex, None, utcnow())
+        family = uuid.uuid4().hex
+        refresh = self._new_refresh(session, user, family, None, utcnow())
         TOKENS_ISSUED.labels(grant).inc()
-        return TokenPair(self.access_token(user), refresh, self.access_ttl)
+        return TokenPair(self.access_token(user, family), refresh, self.access_ttl)
 
     def rotate(self, session: Session, presented: str) -> tuple[TokenPair | None, str | None]:
         """Swap a refresh token for a new pair.
@@ -124,7 +137,7 @@ class TokenIssuer:
         if row is None or row.revoked:
             return None, "invalid or revoked refresh token"
         if row.rotated:
-            revoke_family(session, row.family_id)
+            end_session(session, row.family_id)
             return None, "refresh token reused: the session was revoked, log in again"
         if row.expires_at <= now:
             return None, "refresh token expired"
@@ -136,7 +149,7 @@ class TokenIssuer:
         row.rotated = True
         refresh = self._new_refresh(session, user, row.family_id, row.id, now)
         TOKENS_ISSUED.labels("refresh_token").inc()
-        return TokenPair(self.access_token(user), refresh, self.access_ttl), None
+        return TokenPair(self.access_token(user, row.family_id), refresh, self.access_ttl), None
 
 
 def not_before(moment: datetime) -> int:
@@ -161,8 +174,29 @@ def revoke_family(session: Session, family_id: str) -> None:
     )
 
 
+# Ended sessions are published while one of their access tokens may live (routes/
+# revocations.py); kept a day, well past any sane access-token TTL, then pruned.
+KEEP_ENDED_SESSIONS = timedelta(days=1)
+
+
+def end_session(session: Session, family_id: str) -> None:
+    """Revoke the family's refresh tokens and publish its ``sid`` (its access tokens)."""
+    revoke_family(session, family_id)
+    now = utcnow()
+    # Pruned as sessions end, so the table holds a day's logouts with no job to run.
+    session.execute(
+        delete(SessionRevocation).where(SessionRevocation.revoked_at < now - KEEP_ENDED_SESSIONS)
+    )
+    if session.get(SessionRevocation, family_id) is None:
+        session.add(SessionRevocation(sid=family_id, revoked_at=now))
+
+
+def session_ended(session: Session, sid: str) -> bool:
+    return session.get(SessionRevocation, sid) is not None
+
+
 def revoke_by_token(session: Session, presented: str) -> bool:
-    """Logout: revoke the family of ``presented``; False when the token is unknown."""
+    """Logout: end the session of ``presented``; False when the token is unknown."""
     family = session.scalar(
         select(RefreshToken.family_id).where(
             RefreshToken.token_hash == hash_refresh_token(presented)
@@ -170,7 +204,7 @@ def revoke_by_token(session: Session, presented: str) -> bool:
     )
     if family is None:
         return False
-    revoke_family(session, family)
+    end_session(session, family)
     return True
 
 

@@ -4,6 +4,8 @@
 (errors → metrics → CORS → edge) instead of FastAPI's own middleware stack; FastAPI's stack
 (problem handlers, router) only runs for the pages the gateway serves itself. Proxied
 requests thus skip a router, two exception layers and FastAPI's per-request telemetry check.
+The lifespan opens the runtime (runtime.py), keeps it on ``app.state.runtime`` and builds the
+front chain around it.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from opticall_common.app import ORJSONResponse
 from opticall_common.logging import configure_logging
 from opticall_common.metrics import MetricsMiddleware
 from opticall_common.problems import install_problem_handlers, problem_response
+from opticall_gateway import routes
 from opticall_gateway.config import Settings, get_settings
 from opticall_gateway.edge import Edge
-from opticall_gateway.pages import gateway_router, mount_static
-from opticall_gateway.state import Gateway
+from opticall_gateway.routes.dashboard import mount_static
+from opticall_gateway.runtime import Runtime, open_runtime
 
 log = logging.getLogger(__name__)
 # CPython's default is 700 allocations between young-generation collections.
@@ -65,43 +68,51 @@ def _tune_gc() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, gen1, gen2)
 
 
-def create_app(settings: Settings | None = None) -> GatewayApp:
-    settings = settings or get_settings()
-    configure_logging("gateway", settings.log_level, settings.log_json)
-    gw = Gateway(settings)
-
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with gw.running():
-            _tune_gc()
-            yield
-
-    app = GatewayApp(
-        title="OptiCall API",
-        version="0.1.0",
-        lifespan=lifespan,
-        default_response_class=ORJSONResponse,
-        # Served by pages.py instead: the document merges every upstream service's.
-        openapi_url=None,
-        docs_url=None,
-        redoc_url=None,
-    )
-    app.state.gateway = gw
-    install_problem_handlers(app)
-    app.include_router(gateway_router(gw, app))
-    mount_static(app)
-
-    front: ASGIApp = Edge(app.pages, gateway=gw)
-    if settings.cors_origin_list:
+def front_chain(app: GatewayApp, rt: Runtime) -> ASGIApp:
+    """errors → metrics → CORS (when configured) → the edge → the gateway's own pages."""
+    front: ASGIApp = Edge(app.pages, runtime=rt)
+    origins = rt.settings.cors_origin_list
+    if origins:
         # Outside the edge: preflights are answered before routing and auth.
         front = CORSMiddleware(
             front,
-            allow_origins=settings.cors_origin_list,
+            allow_origins=origins,
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
             expose_headers=["X-Request-ID"],
             max_age=600,
         )
     front = MetricsMiddleware(front, service="gateway")
-    app.front = ServerErrorMiddleware(front, handler=_unexpected)
+    return ServerErrorMiddleware(front, handler=_unexpected)
+
+
+def create_app(settings: Settings | None = None) -> GatewayApp:
+    settings = settings or get_settings()
+    configure_logging("gateway", settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        assert isinstance(app, GatewayApp)
+        async with open_runtime(settings) as rt:
+            app.state.runtime = rt
+            app.front = front_chain(app, rt)
+            _tune_gc()
+            try:
+                yield
+            finally:
+                app.front = None
+
+    app = GatewayApp(
+        title="OptiCall API",
+        version="0.1.0",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+        # Served by routes/api_docs.py instead: the document merges every upstream service's.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
+    )
+    install_problem_handlers(app)
+    app.include_router(routes.router())
+    mount_static(app)
     return app

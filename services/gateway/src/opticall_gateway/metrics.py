@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Histogram
+import atexit
+import os
+import shutil
+import tempfile
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess, start_http_server
 
 UPSTREAM_REQUESTS = Counter(
     "opticall_gateway_upstream_requests_total",
@@ -35,3 +40,23 @@ class UpstreamMetrics:
             if hist is None:
                 hist = self._latency[service] = UPSTREAM_LATENCY.labels(service)
             hist.observe(seconds)
+
+
+def serve_metrics(host: str, port: int, workers: int) -> None:
+    """``/metrics`` on its own port, in a thread of this process (from ``__main__``).
+
+    Not on the public port: the ingress routes everything there, and the metrics name every
+    route and upstream. With several uvicorn workers each worker writes its samples to a
+    shared directory (prometheus_client's multiprocess mode, set up here before the workers
+    start) and this process, their parent, serves the sum, so a scrape sees every worker.
+    """
+    if workers <= 1:
+        start_http_server(port, host)
+        return
+    directory = tempfile.mkdtemp(prefix="opticall-gateway-metrics-")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    # Read by prometheus_client when each worker imports it (workers are spawned afresh).
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = directory
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+    start_http_server(port, host, registry=registry)

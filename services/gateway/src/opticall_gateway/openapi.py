@@ -19,8 +19,7 @@ from typing import Any
 import httpx
 
 from opticall_common.problems import PROBLEM_SCHEMA
-from opticall_gateway.routes import GATEWAY, UPSTREAMS, RouteSpec
-from opticall_gateway.state import Gateway
+from opticall_gateway.route_table import GATEWAY, UPSTREAMS, RouteSpec, RouteTable
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +56,20 @@ def _rename_refs(node: Any, renames: dict[str, str]) -> Any:
 
 
 class OpenAPIMerger:
-    def __init__(self, gw: Gateway, title: str, version: str) -> None:
-        self.gw = gw
-        self.title = title
-        self.version = version
+    """Holds the upstream documents it fetched; ``document`` merges them with the gateway's."""
+
+    def __init__(
+        self, http: httpx.AsyncClient, upstreams: dict[str, str], table: RouteTable, ttl: float
+    ) -> None:
+        self.http = http
+        self.upstreams = upstreams
+        self.table = table
+        self.ttl = ttl
         self._docs: dict[str, tuple[float, JSON | None]] = {}
         self._locks = {svc: asyncio.Lock() for svc in UPSTREAMS}
 
     async def _upstream(self, service: str) -> JSON | None:
-        ttl = self.gw.settings.openapi_cache_seconds
+        ttl = self.ttl
         fetched_at, doc = self._docs.get(service, (0.0, None))
         age = time.monotonic() - fetched_at
         if fetched_at and age < (ttl if doc is not None else _RETRY_FAILED_AFTER):
@@ -74,9 +78,7 @@ class OpenAPIMerger:
             if self._docs.get(service, (0.0, None))[0] != fetched_at:
                 return self._docs[service][1]  # another request refreshed it meanwhile
             try:
-                resp = await self.gw.http.get(
-                    self.gw.upstreams[service] + "/openapi.json", timeout=3.0
-                )
+                resp = await self.http.get(self.upstreams[service] + "/openapi.json", timeout=3.0)
                 resp.raise_for_status()
                 fresh: JSON | None = resp.json()
             except (httpx.HTTPError, ValueError) as exc:
@@ -85,14 +87,14 @@ class OpenAPIMerger:
             self._docs[service] = (time.monotonic(), fresh)
             return fresh
 
-    async def document(self, own: JSON) -> JSON:
+    async def document(self, own: JSON, title: str, version: str) -> JSON:
         fetched = await asyncio.gather(*(self._upstream(s) for s in UPSTREAMS))
         upstream = dict(zip(UPSTREAMS, fetched, strict=True))
         schemas: JSON = {"Problem": PROBLEM_SCHEMA}
         paths: JSON = {}
         sources: dict[str, JSON | None] = {GATEWAY: own, **upstream}
         renames = {svc: self._merge_schemas(schemas, svc, doc) for svc, doc in sources.items()}
-        for spec in self.gw.table.routes:
+        for spec in self.table.routes:
             if not spec.in_schema:
                 continue
             doc = sources.get(spec.service)
@@ -110,8 +112,8 @@ class OpenAPIMerger:
         return {
             "openapi": "3.1.0",
             "info": {
-                "title": self.title,
-                "version": self.version,
+                "title": title,
+                "version": version,
                 "description": "The whole OptiCall public API, served by the gateway.",
             },
             "paths": paths,
@@ -170,8 +172,11 @@ class OpenAPIMerger:
         }
         if spec.websocket:
             op["description"] += (
-                " A WebSocket: connect with the token in `Authorization: Bearer` or"
-                " `?access_token=`; refused with close code 4401 (token) or 4403 (role)."
+                " A WebSocket: browsers connect with `?ticket=` from `POST /realtime/ws-ticket`"
+                " (single use, 30 s), other clients with `Authorization: Bearer`; the token in"
+                " `?access_token=` is deprecated. A browser's Origin must be the gateway's own"
+                " or an allowed one (else 403). Refused with close code 4401 (token), 4403"
+                " (role) or 4429 (too many open sockets for the user)."
             )
             op["responses"] = {"101": {"description": "Switching to WebSocket"}}
         if params:

@@ -1,4 +1,11 @@
-"""Forward one HTTP request to its upstream and stream the answer back, on one pooled session.
+"""Forward one HTTP request to its upstream and stream the answer back, with aiohttp's client.
+
+The upstream request is framed by aiohttp from the body the gateway actually sends: the
+client's own framing headers (``Content-Length``, ``Transfer-Encoding``) never reach the
+upstream, so no byte of a client's body can be read upstream as another request (issue #27:
+a hand-written client once dropped ``Content-Length`` when ``Connection`` named it and sent
+the body anyway). aiohttp closes, rather than reuses, any connection whose answer was not
+read to its end or could not be parsed.
 
 Bodies are streamed both ways so a large CSV upload or report never sits in memory whole;
 small bodies with a Content-Length are read at once, which is cheaper than chunking them.
@@ -14,17 +21,13 @@ import aiohttp
 import yarl
 from starlette.types import Receive, Scope, Send
 
+from opticall_common.security import FORWARDED_SIGNATURE_HEADER, sign_forwarded
 from opticall_gateway.responses import Headers, send_problem
-from opticall_gateway.state import Gateway
-from opticall_gateway.upstream import (
-    Response,
-    UpstreamConnectTimeout,
-    UpstreamError,
-    UpstreamTimeout,
-)
+from opticall_gateway.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
+# Hop-by-hop headers (RFC 9110 section 7.6.1), plus those the connection's framing owns.
 HOP_BY_HOP = frozenset(
     {
         b"connection",
@@ -38,10 +41,12 @@ HOP_BY_HOP = frozenset(
         b"upgrade",
     }
 )
-# Never taken from the client: the gateway sets them itself (auth throttles logins by
-# X-Forwarded-For, so a client must not choose its own address).
+# Never taken from the client: aiohttp frames the body and names the host itself, and the
+# gateway states the client's address (auth throttles logins by it, so a client must not
+# choose its own).
 _SET_BY_GATEWAY = frozenset(
     {
+        b"content-length",
         b"host",
         b"x-forwarded-for",
         b"x-forwarded-host",
@@ -50,6 +55,7 @@ _SET_BY_GATEWAY = frozenset(
         b"forwarded",
         b"x-request-id",
         b"expect",
+        FORWARDED_SIGNATURE_HEADER.encode(),
     }
 )
 REQUEST_DROP = HOP_BY_HOP | _SET_BY_GATEWAY
@@ -60,9 +66,6 @@ _AUTO = ("accept", "accept-encoding", "user-agent")
 _AUTO_CONTENT_TYPE = frozenset({"POST", "PUT", "PATCH"})  # aiohttp's POST_METHODS
 
 
-_TIMEOUTS = (UpstreamTimeout, UpstreamConnectTimeout, TimeoutError, aiohttp.ServerTimeoutError)
-
-
 class BodyTooLarge(Exception):
     pass
 
@@ -71,17 +74,20 @@ class ClientGone(Exception):
     pass
 
 
-def _connection_listed(values: list[bytes]) -> frozenset[bytes]:
-    # Headers named in Connection are hop-by-hop too (RFC 9110 section 7.6.1).
+def connection_tokens(values: list[bytes]) -> frozenset[bytes]:
+    """The header names a ``Connection`` header lists (hop-by-hop too, RFC 9110 7.6.1)."""
     return frozenset(n.strip().lower() for v in values for n in v.split(b","))
 
 
-def upstream_request_headers(scope: Scope, request_id: bytes) -> list[tuple[bytes, bytes]]:
-    """The client's end-to-end headers plus the gateway's own.
+def upstream_request_headers(
+    scope: Scope, request_id: bytes, forwarded_secret: bytes | None = None
+) -> list[tuple[str, str]]:
+    """The client's end-to-end headers plus the gateway's own, as aiohttp takes them.
 
-    One pass over the headers: this runs on every proxied request.
+    One pass over the headers: this runs on every proxied request. ``forwarded_secret``
+    signs the stated client address for auth (opticall_common.security.sign_forwarded).
     """
-    out: list[tuple[bytes, bytes]] = []
+    out: list[tuple[str, str]] = []
     host: bytes | None = None
     connection: list[bytes] = []
     for k, v in scope["headers"]:
@@ -91,17 +97,22 @@ def upstream_request_headers(scope: Scope, request_id: bytes) -> list[tuple[byte
             elif k == b"connection":
                 connection.append(v)
             continue
-        out.append((k, v))
+        out.append((k.decode("latin-1"), v.decode("latin-1")))
     if connection:  # rare: a client naming extra hop-by-hop headers
-        listed = _connection_listed(connection)
+        listed = {n.decode("latin-1") for n in connection_tokens(connection)}
         out = [(k, v) for k, v in out if k not in listed]
     client = scope.get("client")
     if client:
-        out.append((b"x-forwarded-for", client[0].encode("latin-1")))
+        address = client[0]
+        out.append(("x-forwarded-for", address))
+        node = f'"[{address}]"' if ":" in address else address
+        out.append(("forwarded", f"for={node}"))
+        if forwarded_secret is not None:
+            out.append((FORWARDED_SIGNATURE_HEADER, sign_forwarded(forwarded_secret, address)))
     if host is not None:
-        out.append((b"x-forwarded-host", host))
-    out.append((b"x-forwarded-proto", scope.get("scheme", "http").encode("latin-1")))
-    out.append((b"x-request-id", request_id))
+        out.append(("x-forwarded-host", host.decode("latin-1")))
+    out.append(("x-forwarded-proto", scope.get("scheme", "http")))
+    out.append(("x-request-id", request_id.decode("latin-1")))
     return out
 
 
@@ -153,51 +164,8 @@ async def _stream(receive: Receive, limit: int) -> AsyncIterator[bytes]:
             return
 
 
-class _AiohttpAnswer:
-    """aiohttp's response with the lean client's face, for the requests it still carries."""
-
-    __slots__ = ("_r", "content_length", "headers", "status")
-
-    def __init__(self, response: aiohttp.ClientResponse) -> None:
-        self._r = response
-        self.status = response.status
-        self.headers = [(k.lower(), v) for k, v in response.raw_headers]
-        self.content_length = response.content_length
-
-    async def read(self) -> bytes:
-        return await self._r.read()
-
-    def iter_chunks(self) -> AsyncIterator[bytes]:
-        return self._r.content.iter_any()
-
-    def release(self) -> None:
-        self._r.release()
-
-
-Answer = Response | _AiohttpAnswer
-
-
-async def _ask_aiohttp(
-    gw: Gateway,
-    method: str,
-    url: str,
-    headers: list[tuple[bytes, bytes]],
-    body: bytes | AsyncIterator[bytes] | None,
-) -> _AiohttpAnswer:
-    str_headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers]
-    response = await gw.session.request(
-        method,
-        yarl.URL(url, encoded=True),  # already encoded: forwarded byte for byte
-        headers=str_headers,
-        data=body,
-        skip_auto_headers=auto_headers_to_skip(str_headers, method, body is not None),
-        allow_redirects=False,
-    )
-    return _AiohttpAnswer(response)
-
-
 async def forward(
-    gw: Gateway,
+    rt: Runtime,
     service: str,
     scope: Scope,
     receive: Receive,
@@ -215,36 +183,40 @@ async def forward(
     query: bytes = scope.get("query_string", b"")
     if query:
         target += b"?" + query
-    headers = upstream_request_headers(scope, request_id)
-    limit = gw.settings.max_body_bytes
+    secret = rt.forwarded_secret if service == "auth" else None
+    headers = upstream_request_headers(scope, request_id, secret)
+    limit = rt.settings.max_body_bytes
     started = time.perf_counter()
+    body: bytes | AsyncIterator[bytes] | None
     try:
         if content_length is None and not chunked:
-            body: bytes | AsyncIterator[bytes] | None = None
+            body = None
         elif content_length is not None and content_length <= SMALL_BODY:
             body = await _read_small(receive, limit)
         else:
             body = _stream(receive, limit)
-        answer: Answer
-        if method != "HEAD" and (body is None or type(body) is bytes):
-            # The hot path (see upstream.py); HEAD and streamed uploads stay on aiohttp.
-            answer = await gw.pools[service].request(method, target, headers, body)
-        else:
-            url = gw.upstreams[service] + target.decode("latin-1")
-            answer = await _ask_aiohttp(gw, method, url, headers, body)
+        url = yarl.URL(rt.upstreams[service] + target.decode("latin-1"), encoded=True)
+        response = await rt.session.request(
+            method,
+            url,  # already encoded: forwarded byte for byte
+            headers=headers,
+            data=body,
+            skip_auto_headers=auto_headers_to_skip(headers, method, body is not None),
+            allow_redirects=False,
+        )
     except BodyTooLarge:
         await send_problem(send, 413, _too_large(limit), response_headers, path)
         return
     except ClientGone:
         return
-    except _TIMEOUTS as exc:
-        gw.metrics.observe(service, "timeout", None)
+    except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
+        rt.metrics.observe(service, "timeout", None)
         log.warning("upstream %s timed out on %s: %r", service, path, exc)
         detail = f"the {service} service did not answer in time"
-        connect = isinstance(exc, UpstreamConnectTimeout | aiohttp.ConnectionTimeoutError)
+        connect = isinstance(exc, aiohttp.ConnectionTimeoutError)
         await send_problem(send, 503 if connect else 504, detail, response_headers, path)
         return
-    except (UpstreamError, aiohttp.ClientError) as exc:
+    except aiohttp.ClientError as exc:
         # aiohttp wraps what the request body raised while it was being sent.
         cause = exc.__cause__ or exc.__context__
         if isinstance(cause, BodyTooLarge):
@@ -252,37 +224,54 @@ async def forward(
             return
         if isinstance(cause, ClientGone):
             return
-        gw.metrics.observe(service, "error", None)
+        rt.metrics.observe(service, "error", None)
         log.warning("upstream %s unavailable for %s: %r", service, path, exc)
         detail = f"the {service} service is unavailable; try again shortly"
         await send_problem(send, 503, detail, response_headers, path)
         return
-    gw.metrics.observe(service, str(answer.status), time.perf_counter() - started)
+    rt.metrics.observe(service, str(response.status), time.perf_counter() - started)
+    await _answer(response, send, response_headers, response_drop, service, path)
+
+
+async def _answer(
+    response: aiohttp.ClientResponse,
+    send: Send,
+    response_headers: Headers,
+    response_drop: frozenset[bytes],
+    service: str,
+    path: str,
+) -> None:
     try:
-        out = [(k, v) for k, v in answer.headers if k not in response_drop]
+        raw = response.raw_headers
+        listed = connection_tokens([v for k, v in raw if k.lower() == b"connection"])
+        out = [
+            (k.lower(), v)
+            for k, v in raw
+            if k.lower() not in response_drop and k.lower() not in listed
+        ]
         out += response_headers
-        await send({"type": "http.response.start", "status": answer.status, "headers": out})
-        length = answer.content_length
+        await send({"type": "http.response.start", "status": response.status, "headers": out})
+        length = response.content_length
         if length is not None and length <= SMALL_BODY:
             # The usual small JSON answer: one read, one send.
-            body_bytes = await answer.read()
-            await send({"type": "http.response.body", "body": body_bytes, "more_body": False})
+            body = await response.read()
+            await send({"type": "http.response.body", "body": body, "more_body": False})
             return
         # Hold one chunk back so the last one carries more_body=False.
         pending: bytes | None = None
-        async for chunk in answer.iter_chunks():
+        async for chunk in response.content.iter_any():
             if pending is not None:
                 await send({"type": "http.response.body", "body": pending, "more_body": True})
             pending = chunk
         await send({"type": "http.response.body", "body": pending or b"", "more_body": False})
-    except (UpstreamError, aiohttp.ClientError, TimeoutError) as exc:
-        # Headers are out: all we can do is cut the connection so the client sees it short.
-        # (release() below closes an upstream connection whose answer was not read whole.)
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        # Headers are out: all we can do is cut the connection so the client sees it short,
+        # and drop the upstream connection, whose framing can no longer be trusted.
         log.warning("upstream %s broke off its answer to %s: %r", service, path, exc)
-        if isinstance(answer, _AiohttpAnswer):
-            answer._r.close()
+        response.close()
     finally:
-        answer.release()
+        # Back to the pool only when read to its end; aiohttp closes it otherwise.
+        response.release()
 
 
 def _too_large(limit: int) -> str:

@@ -1,6 +1,6 @@
 // Live agent board: a WebSocket snapshot, then one `agent_state` delta per change.
 
-import { accessToken, getAll, refresh } from "../api.js";
+import { accessToken, api, getAll, refresh } from "../api.js";
 import { emptyState, field, h, select, since } from "../dom.js";
 
 export const STATES = [
@@ -211,12 +211,34 @@ export function mount(root) {
     status.textContent = text;
   }
 
-  function connect() {
-    const token = accessToken();
-    if (!token || closed) return;
-    const proto = location.protocol === "https:" ? "wss" : "ws";
-    ws = new WebSocket(`${proto}://${location.host}/realtime/ws?access_token=${encodeURIComponent(token)}`);
+  // A single-use ticket from POST /realtime/ws-ticket (valid 30 s) opens the socket, so the
+  // access token never sits in a URL, where proxies and access logs would keep it.
+  async function wsTicket() {
+    const body = await api.post("/realtime/ws-ticket");
+    return body.ticket;
+  }
+
+  function scheduleRetry() {
+    retry += 1;
+    retryTimer = setTimeout(connect, Math.min(10_000, 500 * 2 ** Math.min(retry, 5)));
+  }
+
+  async function connect() {
+    if (!accessToken() || closed) return;
     setStatus("connecting", retry ? "Reconnecting…" : "Connecting…");
+    let ticket;
+    try {
+      ticket = await wsTicket(); // api.post refreshes an expired token once by itself
+    } catch {
+      if (!closed) {
+        setStatus("down", "Disconnected, retrying…");
+        scheduleRetry();
+      }
+      return;
+    }
+    if (closed) return;
+    const proto = location.protocol === "https:" ? "wss" : "ws";
+    ws = new WebSocket(`${proto}://${location.host}/realtime/ws?ticket=${encodeURIComponent(ticket)}`);
     ws.onmessage = (ev) => {
       let msg;
       try {
@@ -245,8 +267,7 @@ export function mount(root) {
       if ([1008, 4001, 4401, 4403].includes(ev.code)) {
         try { await refresh(); } catch { return; }
       }
-      retry += 1;
-      retryTimer = setTimeout(connect, Math.min(10_000, 500 * 2 ** Math.min(retry, 5)));
+      scheduleRetry();
     };
   }
 

@@ -9,6 +9,7 @@ from typing import Any
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from services.auth.tests.conftest import ADMIN_PASSWORD
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
@@ -16,8 +17,6 @@ from opticall_auth.config import Settings
 from opticall_auth.models import RefreshToken
 from opticall_common.problems import Problem
 from opticall_common.security import TokenVerifier
-
-from .conftest import ADMIN_PASSWORD
 
 Login = Callable[[TestClient, str, str], dict[str, Any]]
 MakeUser = Callable[..., tuple[str, str]]
@@ -48,8 +47,9 @@ async def test_login_issues_tokens_that_the_common_verifier_accepts(
     assert header["kid"] in {k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]}
     claims = jwt.decode(body["access_token"], options={"verify_signature": False})
     assert set(claims) == {
-        "iss", "aud", "sub", "exp", "nbf", "iat", "jti", "typ", "roles", "agent_id"
+        "iss", "aud", "sub", "exp", "nbf", "iat", "jti", "typ", "roles", "agent_id", "sid"
     }  # fmt: skip
+    assert principal.session_id == claims["sid"]  # the login's session (refresh family)
     assert (claims["iss"], claims["aud"], claims["typ"]) == ("opticall-auth", "opticall", "access")
     assert claims["exp"] - claims["iat"] == 900
     assert claims["nbf"] == claims["iat"]

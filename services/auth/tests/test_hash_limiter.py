@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
-from opticall_auth.hashing import HashLimiter, Overloaded
+from opticall_auth.hash_limiter import HashLimiter, Overloaded
 
 
 @pytest.fixture

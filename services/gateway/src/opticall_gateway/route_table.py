@@ -3,6 +3,7 @@
 This table is the single source of truth for routing, role enforcement, metrics labels and
 the OpenAPI document. A path not in it is a 404 at the edge; a known path with another
 method is a 405. Upstream services check roles again themselves (defence in depth).
+``/metrics`` is not in it: the gateway serves it on its metrics port only (``__main__``).
 """
 
 from __future__ import annotations
@@ -84,11 +85,12 @@ ROUTES: tuple[RouteSpec, ...] = (
     route("POST", "/refresh", "auth", PUBLIC, "Exchange a refresh token for new tokens"),
     route("POST", "/logout", "auth", PUBLIC, "Revoke a refresh token"),
     route("GET", "/.well-known/jwks.json", "auth", PUBLIC, "Public signing keys (JWKS)"),
+    # A short-lived, single-use ticket for WS /realtime/ws, so browsers keep tokens out of URLs.
+    route("POST", "/realtime/ws-ticket", "auth", frozenset({S, A}), "A WebSocket ticket"),
     route("GET,POST", "/users", "auth", frozenset({A}), "List or create users"),
     route("GET,PATCH,DELETE", "/users/{username}", "auth", frozenset({A}), "One user"),
     # gateway itself
     route("GET", "/protected", GATEWAY, ANY_USER, "Who am I: the verified token's user and roles"),
-    route("GET", "/metrics", GATEWAY, PUBLIC, "Prometheus metrics"),
     route("GET", "/healthz", GATEWAY, PUBLIC, "Liveness"),
     route("GET", "/readyz", GATEWAY, PUBLIC, "Readiness: auth and upstreams reachable"),
     route("GET", "/docs", GATEWAY, PUBLIC, "This documentation", in_schema=False),

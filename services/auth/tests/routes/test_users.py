@@ -21,7 +21,7 @@ def test_create_get_and_list_users_without_hashes(
 ) -> None:
     body = {
         "username": "sup.one",
-        "password": "a-good-password",
+        "password": "a-good-long-passphrase",
         "roles": ["supervisor", "agent", "agent"],
         "agent_id": "a-7",
     }
@@ -66,7 +66,7 @@ def test_out_of_range_paging_is_a_422_problem(
 
 
 def test_duplicate_username_is_409(client: TestClient, admin_headers: dict[str, str]) -> None:
-    body = {"username": "dup", "password": "a-good-password", "roles": ["agent"]}
+    body = {"username": "dup", "password": "a-good-long-passphrase", "roles": ["agent"]}
     assert client.post("/users", json=body, headers=admin_headers).status_code == 201
     resp = client.post("/users", json=body, headers=admin_headers)
     assert resp.status_code == 409
@@ -76,13 +76,16 @@ def test_duplicate_username_is_409(client: TestClient, admin_headers: dict[str, 
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ({"username": "x1", "password": "a-good-password", "roles": ["wizard"]}, "roles"),
+        ({"username": "x1", "password": "a-good-long-passphrase", "roles": ["wizard"]}, "roles"),
         ({"username": "x1", "password": "short", "roles": ["agent"]}, "password"),
         ({"username": "x1", "password": "aaaaaaaaaa", "roles": ["agent"]}, "password"),
         ({"username": "samesame", "password": "samesame", "roles": ["agent"]}, "password"),
-        ({"username": "x1", "password": "a-good-password", "roles": []}, "roles"),
-        ({"username": "bad name", "password": "a-good-password", "roles": ["agent"]}, "username"),
-        ({"username": "x1", "password": "a-good-password", "roles": ["agent"], "x": 1}, "x"),
+        ({"username": "x1", "password": "a-good-long-passphrase", "roles": []}, "roles"),
+        (
+            {"username": "bad name", "password": "a-good-long-passphrase", "roles": ["agent"]},
+            "username",
+        ),
+        ({"username": "x1", "password": "a-good-long-passphrase", "roles": ["agent"], "x": 1}, "x"),
     ],
     ids=["unknown-role", "short", "one-char", "is-username", "no-role", "bad-name", "extra"],
 )
@@ -101,7 +104,7 @@ def test_only_admins_administer_users(
     username, password = make_user(roles=("supervisor",))
     token = login(client, username, password)["access_token"]
     assert client.get("/users", headers=_bearer(token)).status_code == 403
-    body = {"username": "sneaky", "password": "a-good-password", "roles": ["admin"]}
+    body = {"username": "sneaky", "password": "a-good-long-passphrase", "roles": ["admin"]}
     assert client.post("/users", json=body, headers=_bearer(token)).status_code == 403
     assert client.get("/users").status_code == 401
     assert client.get("/users", headers=_bearer("garbage")).status_code == 401
@@ -133,11 +136,11 @@ def test_password_change_replaces_the_password_and_ends_sessions(
     username, old = make_user()
     refresh = login(client, username, old)["refresh_token"]
     resp = client.patch(
-        f"/users/{username}", json={"password": "a-brand-new-pw"}, headers=admin_headers
+        f"/users/{username}", json={"password": "a-brand-new-passphrase"}, headers=admin_headers
     )
     assert resp.status_code == 200
     assert client.post("/login", json={"username": username, "password": old}).status_code == 401
-    login(client, username, "a-brand-new-pw")
+    login(client, username, "a-brand-new-passphrase")
     assert client.post("/refresh", json={"refresh_token": refresh}).status_code == 401
 
 
@@ -182,9 +185,22 @@ def test_a_disabled_or_demoted_admins_live_token_stops_working_here(
     assert forbidden.status_code == 403
     gone = client.post(
         "/users",
-        json={"username": "sneaky", "password": "sneaky-pw-1", "roles": ["admin"]},
+        json={"username": "sneaky", "password": "sneaky-pw-1-long-enough", "roles": ["admin"]},
         headers=disabled_headers,
     )
     assert gone.status_code == 401
     assert gone.headers["content-type"].startswith("application/problem+json")
     assert client.get("/users/sneaky", headers=admin_headers).status_code == 404
+
+
+def test_control_characters_in_user_names_are_refused(
+    client: TestClient, admin_headers: dict[str, str]
+) -> None:
+    for name in ("nul\x00name", "tab\tname", "esc\x1bname"):
+        body = {"username": name, "password": "a-good-long-passphrase", "roles": ["agent"]}
+        resp = client.post("/users", json=body, headers=admin_headers)
+        assert resp.status_code == 422, (name, resp.text)
+        login = client.post("/login", json={"username": name, "password": "whatever-it-is"})
+        assert login.status_code == 422, (name, login.text)
+        assert "control characters" in login.text
+    assert client.get("/users/nul%00name", headers=admin_headers).status_code == 404

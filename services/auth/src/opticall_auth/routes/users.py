@@ -10,13 +10,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from opticall_auth.context import Admin, AuthContext, Ctx
+from opticall_auth.deps import Admin, RuntimeDep
 from opticall_auth.models import User
+from opticall_auth.runtime import Runtime
 from opticall_auth.schemas import UserCreate, UserOut, UserPage, UserPatch
 from opticall_auth.tokens import revoke_access_tokens, revoke_user
 from opticall_common.db import transaction
 from opticall_common.problems import Problem
 from opticall_common.security import Role
+from opticall_common.text import has_control
 
 router = APIRouter(prefix="/users", tags=["users"])
 MAX_OFFSET = 1_000_000
@@ -39,17 +41,19 @@ def _roles(roles: list[Role]) -> list[str]:
     return sorted({r.value for r in roles})  # stable, without duplicates
 
 
-def _check_password(username: str, password: str) -> None:
-    if password.strip().lower() == username.lower() or len(set(password)) < 4:
+def _check_password(rt: Runtime, username: str, password: str) -> None:
+    weakness = rt.policy.weakness(password, username)
+    if weakness is not None:
         raise Problem(
             422,
-            "password too weak: it must not be the username and needs at least 4 "
-            "different characters",
-            errors=[{"field": "body.password", "message": "too weak"}],
+            f"password too weak: {weakness}",
+            errors=[{"field": "body.password", "message": weakness}],
         )
 
 
 def _get(session: Session, username: str, *, lock: bool = False) -> User:
+    if has_control(username):  # never a stored name (schemas.Username); PostgreSQL refuses NUL
+        raise Problem(404, f"no user {username!r}")
     query = select(User).where(User.username == username)
     if lock:  # before any change that revokes tokens: see tokens.revoke_access_tokens
         query = query.with_for_update()
@@ -60,15 +64,15 @@ def _get(session: Session, username: str, *, lock: bool = False) -> User:
 
 
 @router.post("", status_code=201, response_model=UserOut, responses=_ERRORS)
-async def create_user(body: UserCreate, ctx: Ctx, _: Admin) -> dict[str, Any]:
-    _check_password(body.username, body.password)
-    password_hash = await ctx.limiter.run(ctx.passwords.hash, body.password)
-    return await run_in_threadpool(_insert, ctx, body, password_hash)
+async def create_user(body: UserCreate, rt: RuntimeDep, _: Admin) -> dict[str, Any]:
+    _check_password(rt, body.username, body.password)
+    password_hash = await rt.limiter.run(rt.passwords.hash, body.password)
+    return await run_in_threadpool(_insert, rt, body, password_hash)
 
 
-def _insert(ctx: AuthContext, body: UserCreate, password_hash: str) -> dict[str, Any]:
+def _insert(rt: Runtime, body: UserCreate, password_hash: str) -> dict[str, Any]:
     try:
-        with transaction(ctx.sessions) as session:
+        with transaction(rt.sessions) as session:
             if session.scalar(select(User.id).where(User.username == body.username)):
                 raise Problem(409, f"user {body.username!r} already exists")
             user = User(
@@ -86,13 +90,13 @@ def _insert(ctx: AuthContext, body: UserCreate, password_hash: str) -> dict[str,
 
 @router.get("", response_model=UserPage, responses=_ERRORS)
 def list_users(
-    ctx: Ctx,
+    rt: RuntimeDep,
     _: Admin,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     # Bounded so an absurd offset is a 422, not a database integer overflow (500).
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
-    with ctx.sessions() as session:
+    with rt.sessions() as session:
         total = session.scalar(select(func.count()).select_from(User)) or 0
         users = session.scalars(select(User).order_by(User.username).limit(limit).offset(offset))
         items = [user_out(u) for u in users]
@@ -100,15 +104,17 @@ def list_users(
 
 
 @router.get("/{username}", response_model=UserOut, responses=_ERRORS)
-def get_user(username: str, ctx: Ctx, _: Admin) -> dict[str, Any]:
-    with ctx.sessions() as session:
+def get_user(username: str, rt: RuntimeDep, _: Admin) -> dict[str, Any]:
+    with rt.sessions() as session:
         return user_out(_get(session, username))
 
 
 @router.patch("/{username}", response_model=UserOut, responses=_ERRORS)
-async def update_user(username: str, body: UserPatch, ctx: Ctx, admin: Admin) -> dict[str, Any]:
+async def update_user(
+    username: str, body: UserPatch, rt: RuntimeDep, admin: Admin
+) -> dict[str, Any]:
     if body.password is not None:
-        _check_password(username, body.password)
+        _check_password(rt, username, body.password)
     roles = _roles(body.roles) if body.roles is not None else None
     if username == admin.username and (
         body.disabled or (roles is not None and Role.admin.value not in roles)
@@ -116,14 +122,14 @@ async def update_user(username: str, body: UserPatch, ctx: Ctx, admin: Admin) ->
         raise Problem(409, "you cannot disable yourself or remove your own admin role")
     new_hash = None
     if body.password is not None:
-        new_hash = await ctx.limiter.run(ctx.passwords.hash, body.password)
-    return await run_in_threadpool(_update, ctx, username, body, roles, new_hash)
+        new_hash = await rt.limiter.run(rt.passwords.hash, body.password)
+    return await run_in_threadpool(_update, rt, username, body, roles, new_hash)
 
 
 def _update(
-    ctx: AuthContext, username: str, body: UserPatch, roles: list[str] | None, new_hash: str | None
+    rt: Runtime, username: str, body: UserPatch, roles: list[str] | None, new_hash: str | None
 ) -> dict[str, Any]:
-    with transaction(ctx.sessions) as session:
+    with transaction(rt.sessions) as session:
         user = _get(session, username, lock=True)
         # Access tokens carry roles and agent_id: when they change, the old tokens must go
         # (their holder refreshes and gets the new claims). Re-enabling revokes nothing.
@@ -148,11 +154,11 @@ def _update(
 
 
 @router.delete("/{username}", status_code=204, responses=_ERRORS)
-def disable_user(username: str, ctx: Ctx, admin: Admin) -> Response:
+def disable_user(username: str, rt: RuntimeDep, admin: Admin) -> Response:
     """Disables rather than deletes: the user's history (who did what) keeps its name."""
     if username == admin.username:
         raise Problem(409, "you cannot disable yourself")
-    with transaction(ctx.sessions) as session:
+    with transaction(rt.sessions) as session:
         user = _get(session, username, lock=True)
         user.disabled = True
         revoke_user(session, user.id)

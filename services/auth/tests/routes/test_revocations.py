@@ -23,7 +23,7 @@ MakeUser = Callable[..., tuple[str, str]]
 
 
 def _valid_after(client: TestClient, username: str) -> datetime | None:
-    with client.app.state.auth.sessions() as session:  # type: ignore[attr-defined]
+    with client.app.state.runtime.sessions() as session:  # type: ignore[attr-defined]
         at: datetime | None = session.scalar(
             select(User.tokens_valid_after).where(User.username == username)
         )
@@ -49,7 +49,7 @@ def _iat(token: str) -> int:
         ({"disabled": True}, "patch"),
         ({"roles": ["supervisor"]}, "patch"),
         ({"agent_id": "a-99"}, "patch"),
-        ({"password": "a-brand-new-pw"}, "patch"),
+        ({"password": "a-brand-new-passphrase"}, "patch"),
         (None, "delete"),
     ],
 )
@@ -90,8 +90,8 @@ def test_list_holds_only_revocations_younger_than_the_token_ttl(
 ) -> None:
     old, _ = make_user()
     recent, _ = make_user()
-    ttl = client.app.state.auth.settings.access_token_ttl_seconds  # type: ignore[attr-defined]
-    with transaction(client.app.state.auth.sessions) as session:  # type: ignore[attr-defined]
+    ttl = client.app.state.runtime.settings.access_token_ttl_seconds  # type: ignore[attr-defined]
+    with transaction(client.app.state.runtime.sessions) as session:  # type: ignore[attr-defined]
         users = {u.username: u for u in session.scalars(select(User))}
         users[old].tokens_valid_after = utcnow() - timedelta(seconds=ttl + 3600)
         users[recent].tokens_valid_after = utcnow() - timedelta(seconds=ttl - 60)
@@ -131,12 +131,49 @@ def test_tokens_issued_after_a_revocation_outrank_it(
 
 
 def test_issuer_moves_iat_past_a_revocation_in_the_same_second(client: TestClient) -> None:
-    issuer = client.app.state.auth.issuer  # type: ignore[attr-defined]
+    issuer = client.app.state.runtime.issuer  # type: ignore[attr-defined]
     revoked_at = utcnow()
     user = User(username="u", roles=["agent"], agent_id=None, tokens_valid_after=revoked_at)
-    claims = jwt.decode(issuer.access_token(user), options={"verify_signature": False})
+    claims = jwt.decode(issuer.access_token(user, None), options={"verify_signature": False})
     assert claims["iat"] == math.floor(revoked_at.timestamp()) + 1
     assert claims["nbf"] <= claims["iat"] and claims["exp"] == claims["iat"] + issuer.access_ttl
     user.tokens_valid_after = None
-    claims = jwt.decode(issuer.access_token(user), options={"verify_signature": False})
+    claims = jwt.decode(issuer.access_token(user, None), options={"verify_signature": False})
     assert claims["iat"] == claims["nbf"]
+
+
+def _sessions(client: TestClient) -> set[str]:
+    return {s["sid"] for s in client.get("/.well-known/revocations").json()["sessions"]}
+
+
+def _sid(token: str) -> str:
+    return str(jwt.decode(token, options={"verify_signature": False})["sid"])
+
+
+def test_logout_lists_the_session_and_only_it(
+    client: TestClient, make_user: MakeUser, login: Login
+) -> None:
+    username, password = make_user()
+    ended, kept = login(client, username, password), login(client, username, password)
+    assert _sid(ended["access_token"]) != _sid(kept["access_token"])
+    assert client.post("/logout", json={"refresh_token": ended["refresh_token"]}).status_code == 204
+    listed = _sessions(client)
+    assert _sid(ended["access_token"]) in listed
+    assert _sid(kept["access_token"]) not in listed
+    assert username not in _listed(client)  # the user's other sessions live on
+    # A second logout of the same session changes nothing.
+    assert client.post("/logout", json={"refresh_token": ended["refresh_token"]}).status_code == 204
+    assert _sessions(client) == listed
+
+
+def test_refresh_keeps_the_session_and_reuse_ends_it(
+    client: TestClient, make_user: MakeUser, login: Login
+) -> None:
+    username, password = make_user()
+    first = login(client, username, password)
+    rotated = client.post("/refresh", json={"refresh_token": first["refresh_token"]}).json()
+    assert _sid(rotated["access_token"]) == _sid(first["access_token"])
+    assert _sid(first["access_token"]) not in _sessions(client)
+    reused = client.post("/refresh", json={"refresh_token": first["refresh_token"]})
+    assert reused.status_code == 401
+    assert _sid(first["access_token"]) in _sessions(client)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from opticall_gateway.routes import ROUTES, RouteTable
+from opticall_gateway.route_table import ROUTES, RouteTable
 
 PUBLIC = None
 ANY: frozenset[str] = frozenset()
@@ -60,9 +60,16 @@ EXPECTED: list[tuple[str, str, str, frozenset[str] | None]] = [
     ("GET", "/reports/adherence", "realtime", SA),
     *[
         ("GET", p, "gateway", PUBLIC)
-        for p in ("/metrics", "/healthz", "/readyz", "/docs", "/openapi.json", "/")
+        for p in ("/healthz", "/readyz", "/docs", "/openapi.json", "/")
     ],
+    ("POST", "/realtime/ws-ticket", "auth", SA),
 ]
+
+
+def test_metrics_are_not_on_the_public_port() -> None:
+    # Served on GATEWAY_METRICS_PORT only (metrics.serve_metrics): a 404 at the edge.
+    match = RouteTable().match("GET", "/metrics")
+    assert match.spec is None and not match.allowed
 
 
 @pytest.mark.parametrize(("method", "path", "service", "roles"), EXPECTED)
