@@ -5,7 +5,7 @@
 import { api, request } from "../api.js";
 import { COLORS, timeChart } from "../charts.js";
 import {
-  addDays, busy, dateTime, download, emptyState, field, fmt, h, isoDate, localIso, parseTime, select,
+  addDays, busy, dateTime, fmtDateTime, download, emptyState, field, fmt, h, isoDate, localIso, parseTime, select,
 } from "../dom.js";
 import { rowsOf } from "../series.js";
 
@@ -285,6 +285,6 @@ function fmtValue(col, v) {
 function cell(col, v) {
   if (v === null || v === undefined) return "–";
   if (typeof v === "number") return fmtValue(col, v);
-  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v)) return new Date(v).toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
+  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v)) return fmtDateTime(v);
   return String(v);
 }

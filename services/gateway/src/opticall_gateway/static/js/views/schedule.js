@@ -153,7 +153,11 @@ export function mount(root) {
   }
 
   function openAgent() {
-    const id = h("input", { name: "agent_id", required: true, pattern: "[^/\\s]+", autocomplete: "off" });
+    // Escaped for the `v` flag Chromium compiles `pattern` with (an unescaped "/" in a class
+    // makes the whole pattern invalid there, and then nothing is checked).
+    const id = h("input", {
+      name: "agent_id", required: true, pattern: "[^\\/\\s]+", autocomplete: "off", title: "No spaces or slashes, e.g. a-1001",
+    });
     const name = h("input", { name: "name", required: true, autocomplete: "off" });
     const queues = h("input", { name: "queues", placeholder: "sales, support" });
     const tz = h("input", { name: "timezone", value: timeZone() === "local time" ? "UTC" : timeZone() });
@@ -178,7 +182,7 @@ export function mount(root) {
         },
       },
       h("h2", { id: "agent-dlg-title" }, "New agent"),
-      field("Agent id", id), field("Name", name), field("Queues", queues, "Comma-separated"),
+      field("Agent id", id, "No spaces or slashes, e.g. a-1001"), field("Name", name), field("Queues", queues, "Comma-separated"),
       field("Time zone", tz, "IANA name, e.g. Europe/Berlin"), error,
       h("div", { class: "dialog-actions" },
         h("button", { type: "button", class: "btn", onclick: () => dlg.close() }, "Cancel"), save)));
