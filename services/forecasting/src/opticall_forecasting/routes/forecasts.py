@@ -29,7 +29,8 @@ router = APIRouter(tags=["forecasting"])
 
 def _period(points: list[dict[str, Any]] | None) -> dict[str, Any]:
     """First and last ``ds`` of the points and their smallest step (closed hours leave gaps)."""
-    times = sorted({_utc(datetime.fromisoformat(str(p["ds"]))) for p in points or [] if p.get("ds")})
+    stamps = {str(p["ds"]) for p in points or [] if p.get("ds")}
+    times = sorted(_utc(datetime.fromisoformat(ds)) for ds in stamps)
     if not times:
         return {}
     steps = [int((b - a).total_seconds()) // 60 for a, b in itertools.pairwise(times)]
