@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Credentials, screenshot, sign_in
+from tests.browser.seed import post_event
 from tests.integration.suite import Suite
 
 pytestmark = pytest.mark.browser
@@ -62,22 +63,6 @@ def test_an_expired_access_token_is_refreshed_transparently(
     assert after["refresh_token"] != before["refresh_token"]  # refresh tokens rotate
 
 
-def _post_event(suite: Suite, acd_token: str, agent_id: str, state: str, at: datetime) -> None:
-    with suite.client(acd_token) as c:
-        resp = c.post(
-            "/events",
-            json={
-                "event_id": uuid.uuid4().hex,
-                "agent_id": agent_id,
-                "state": state,
-                "timestamp": at.isoformat(),
-                "source": "browser-test",
-                "queue": "sales",
-            },
-        )
-    assert resp.status_code == 202, resp.text
-
-
 def test_live_board_shows_an_agent_change_state(signed_in: Page, suite: Suite) -> None:
     page = signed_in
     acd = suite.user_token("acd")
@@ -86,12 +71,12 @@ def test_live_board_shows_an_agent_change_state(signed_in: Page, suite: Suite) -
     expect(page.locator(".live-status")).to_have_attribute("data-status", "live", timeout=30_000)
 
     now = datetime.now(UTC)
-    _post_event(suite, acd, agent_id, "available", now)
+    post_event(suite, acd, agent_id, "available", now)
     card = page.locator(f'li.agent[data-agent-id="{agent_id}"]')
     expect(card).to_have_attribute("data-state", "available", timeout=30_000)
 
     # A delta over the open WebSocket, no reload: the card turns "on call".
-    _post_event(suite, acd, agent_id, "on_call", now + timedelta(seconds=1))
+    post_event(suite, acd, agent_id, "on_call", now + timedelta(seconds=1))
     expect(card).to_have_attribute("data-state", "on_call", timeout=30_000)
     expect(card).to_contain_text("On call")
     expect(card).to_have_class(re.compile(r"\bstate-on_call\b"))
@@ -109,6 +94,7 @@ def test_create_and_edit_a_shift_in_the_week_calendar(signed_in: Page, suite: Su
     page = signed_in
     agent_id = f"ag-{uuid.uuid4().hex[:6]}"
     page.goto("/#/schedule")
+    page.get_by_label("Show").select_option("table")
     page.get_by_role("button", name="New agent").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("Agent id").fill(agent_id)
@@ -264,11 +250,11 @@ def test_live_board_colours_an_agent_out_of_adherence(signed_in: Page, suite: Su
         assert time.monotonic() < deadline, "the agent never showed as in adherence"
         step += 1
         at = now - timedelta(minutes=30) + timedelta(seconds=step)
-        _post_event(suite, acd, agent_id, "available", at)
+        post_event(suite, acd, agent_id, "available", at)
         page.wait_for_timeout(1000)
     expect(card).to_contain_text("In adherence")
     # On break for five minutes (past the grace period) while scheduled to work: out.
-    _post_event(suite, acd, agent_id, "break", now - timedelta(minutes=5))
+    post_event(suite, acd, agent_id, "break", now - timedelta(minutes=5))
     expect(card).to_have_attribute("data-adherence", "out", timeout=30_000)
     expect(card).to_have_class(re.compile(r"\badh-out\b"))
     expect(card).to_contain_text("Out of adherence")
