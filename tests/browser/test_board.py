@@ -49,10 +49,10 @@ def test_out_of_adherence_agents_lead_with_their_time_out(
     expect(cards[wandering]).to_have_attribute("data-adherence", "out", timeout=30_000)
 
     # Sorted "out of adherence first" by default: Zed, out, leads Abe, in.
-    page.get_by_label("Search").fill(tag)
+    page.get_by_label("Search", exact=True).fill(tag)
     first = page.locator("li.agent").first
     expect(first).to_have_attribute("data-agent-id", wandering)
-    expect(page.get_by_label("Sort by")).to_have_value("adherence")
+    expect(page.get_by_label("Sort by", exact=True)).to_have_value("adherence")
     # Its card names the agent, and says for how long it has been out.
     expect(cards[wandering].locator(".agent-name")).to_have_text(f"Zed Wandering {tag}")
     expect(cards[wandering].locator(".out-for")).to_contain_text("Out of adherence for")
@@ -64,23 +64,23 @@ def test_out_of_adherence_agents_lead_with_their_time_out(
     out_tile = page.locator('.tile[data-tile="out"] .tile-value')
     expect(out_tile).to_have_text("1")
     expect(page.locator('.tile[data-tile="pct"] .tile-value')).to_have_text("50%")
-    page.get_by_label("Search").fill(f"Abe Working {tag}")
+    page.get_by_label("Search", exact=True).fill(f"Abe Working {tag}")
     expect(out_tile).to_have_text("0")
     expect(page.locator('.tile[data-tile="available"] .tile-value')).to_have_text("1")
 
     # Filter by adherence: only the out agent stays; the out tile toggles the same filter.
-    page.get_by_label("Search").fill(tag)
-    page.get_by_label("Adherence").select_option("out")
+    page.get_by_label("Search", exact=True).fill(tag)
+    page.get_by_label("Adherence", exact=True).select_option("out")
     expect(page.locator("li.agent")).to_have_count(1)
     expect(page.locator("li.agent")).to_have_attribute("data-agent-id", wandering)
     page.locator('.tile[data-tile="out"]').click()
-    expect(page.get_by_label("Adherence")).to_have_value("")
+    expect(page.get_by_label("Adherence", exact=True)).to_have_value("")
     expect(page.locator("li.agent")).to_have_count(2)
 
     # Back to work: in adherence again; sorted by name, Abe leads.
     seed.post_event(suite, acd, wandering, "available", now)
     expect(cards[wandering]).to_have_attribute("data-adherence", "in", timeout=30_000)
     expect(cards[wandering].locator(".out-for")).to_have_count(0)
-    page.get_by_label("Sort by").select_option("name")
+    page.get_by_label("Sort by", exact=True).select_option("name")
     expect(page.locator("li.agent").first).to_have_attribute("data-agent-id", working)
     screenshot(page, f"09-board-adherence-{screen}")

@@ -62,6 +62,7 @@ def test_a_shift_saved_in_another_week_is_shown(signed_in: Page, suite: Suite) -
     later = seed.today() + timedelta(days=21)
     page.goto("/#/schedule")
     page.get_by_label("Show").select_option("table")
+    expect(page.locator(f'td.day[data-agent-id="{ada}"]').first).to_be_visible()
     dialog = _new_shift(page, ada, later, "07:00", "15:00")
     expect(dialog).to_have_count(0)
     cell = page.locator(f'td.day[data-agent-id="{ada}"][data-date="{later:%Y-%m-%d}"]')

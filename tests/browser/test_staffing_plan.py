@@ -40,7 +40,7 @@ def test_staffing_from_a_stored_forecast_with_aht_from_history(
 
     # One figure instead: the plan says so per interval.
     page.get_by_label("Handle time from").select_option("fixed")
-    page.get_by_label("Average handle time (s)").fill("420")
+    page.get_by_label("Handle time, one figure (s)").fill("420")
     page.get_by_role("button", name="Calculate staffing").click()
     expect(table.locator("tbody tr").first.locator("td").nth(2)).to_have_text("420")
     screenshot(page, f"11-staffing-plan-{screen}")
@@ -54,6 +54,6 @@ def test_a_bad_pasted_line_is_named(signed_in: Page) -> None:
         "start,volume,aht_seconds\n2026-11-30T08:00:00Z,120,300\n\nnot-a-time,80,300\n"
     )
     page.get_by_role("button", name="Calculate staffing").click()
-    expect(page.locator("form .form-error")).to_have_text(
+    expect(page.locator('form[aria-labelledby="st-form"] .form-error')).to_have_text(
         re.compile(r'^Line 4: start "not-a-time" is not a date and time')
     )

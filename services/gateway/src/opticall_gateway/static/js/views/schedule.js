@@ -133,11 +133,15 @@ export function mount(root) {
     else renderTable();
   }
 
+  // Draws overlap (a filter changed while a plan was loading): only the newest may draw.
+  let drawSeq = 0;
   async function drawTimeline() {
     if (state.view !== "timeline") return;
+    const seq = ++drawSeq;
     const [from, to] = range();
     const ids = new Set(shown());
     const req = await requirement.load();
+    if (seq !== drawSeq) return;
     if (!timeline) timeline = createTimeline(tlHost, { onOpen: (s) => openShift(s), label: "Shifts per agent, with coverage" });
     await timeline.update({
       shifts: shifts.filter((s) => ids.has(s.agent_id) && counts(s)),

@@ -170,16 +170,13 @@ export function createTimeline(host, { onOpen = null, label = "Schedule timeline
       margin: { item: { horizontal: 0, vertical: 6 }, axis: 4 }, showCurrentTime: true,
     };
     groupSet = new vis.DataSet(groups);
-    if (!tl) {
-      tl = new vis.Timeline(box, new vis.DataSet(items()), groupSet, options);
-      tl.addCustomTime(data.from, "probe");
-      tl.on("timechange", (p) => { if (p.id === "probe") setProbe(p.time.getTime()); });
-    } else {
-      tl.setOptions(options);
-      tl.setGroups(groupSet);
-      tl.setItems(new vis.DataSet(items()));
-      tl.setWindow(data.from, data.to, { animation: false });
-    }
+    // A new timeline for new data: replacing groups and items of a live one left some items
+    // hidden until the next redraw, and building one for a few hundred rows is quick.
+    if (tl) tl.destroy();
+    box.replaceChildren();
+    tl = new vis.Timeline(box, new vis.DataSet(items()), groupSet, options);
+    tl.addCustomTime(data.from, "probe");
+    tl.on("timechange", (p) => { if (p.id === "probe") setProbe(p.time.getTime()); });
     const now = Date.now();
     const noon = new Date(data.from);
     noon.setHours(13, 0, 0, 0);

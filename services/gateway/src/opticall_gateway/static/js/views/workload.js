@@ -43,7 +43,7 @@ export function storedWorkload() {
   const ahtFixed = h("input", { type: "number", name: "aht_fixed", min: "1", step: "any", value: "300" });
   const info = h("p", { class: "muted workload-info", role: "status" });
   const ahtForecastField = field("AHT forecast", ahtForecastSel);
-  const ahtFixedField = field("Average handle time (s)", ahtFixed);
+  const ahtFixedField = field("Handle time, one figure (s)", ahtFixed);
   const sync = () => {
     ahtForecastField.hidden = ahtMode.value !== "forecast";
     ahtFixedField.hidden = ahtMode.value !== "fixed";
