@@ -180,8 +180,9 @@ def test_direct_predict_from_a_local_file_then_staffing_and_coverage(
 ) -> None:
     page = signed_in
     with suite.client(suite.admin_token()) as c:
-        for n in range(2):
-            agent = {"agent_id": f"gen-{uuid.uuid4().hex[:6]}", "name": f"Generated {n}"}
+        generated_ids = [f"gen-{uuid.uuid4().hex[:6]}" for _ in range(2)]
+        for n, agent_id in enumerate(generated_ids):
+            agent = {"agent_id": agent_id, "name": f"Generated {n}"}
             assert c.post("/agents", json=agent).status_code == 201
     page.goto("/#/forecasts")
     page.get_by_label("CSV file").set_input_files(str(_history_csv(tmp_path / "local.csv", 7)))
@@ -206,7 +207,9 @@ def test_direct_predict_from_a_local_file_then_staffing_and_coverage(
         int(staffing.get_attribute("data-points") or 0) == 24
     )  # 48 periods of 15 min in 30-min steps
 
-    # A schedule for the requirement, its coverage chart, then published as real shifts.
+    # A schedule for the requirement, its coverage chart, then published as real shifts. Only
+    # this test's agents: the other tests' agents have shifts of their own.
+    page.get_by_label("Agents", exact=True).select_option(generated_ids)
     page.get_by_role("button", name="Generate schedule").click()
     generated = page.get_by_role("button", name="Generate schedule")
     expect(generated).to_be_enabled(timeout=90_000)  # disabled while the solver runs
@@ -217,7 +220,8 @@ def test_direct_predict_from_a_local_file_then_staffing_and_coverage(
     expect(page.locator(".stat", has_text="Status")).to_contain_text("draft")
     screenshot(page, "05-staffing")
     page.get_by_role("button", name="Publish schedule").click()
-    expect(page.locator(".stat", has_text="Status")).to_contain_text("published")
+    expect(page.locator(".stat", has_text="Status")).to_contain_text("published", timeout=30_000)
+    assert not page.locator("section:has(#cov-title) .form-error").text_content()
 
 
 def test_live_board_colours_an_agent_out_of_adherence(signed_in: Page, suite: Suite) -> None:

@@ -160,7 +160,9 @@ export function mount(root) {
       stat("Agent hours", fmt.num(hours)),
       stat("Mean service level", fmt.pct(avgSl)),
       stat("Intervals", fmt.int(requirement.length)));
-    tableBox.replaceChildren(h("details", {},
+    // A recalculation keeps the figures open if they were.
+    const wasOpen = Boolean(tableBox.querySelector("details")?.open);
+    tableBox.replaceChildren(h("details", { open: wasOpen },
       h("summary", {}, "Per-interval figures"),
       h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": "Per-interval figures" }, h("table", { class: "data" },
         h("thead", {}, h("tr", {}, [...(planned ? ["Volume", "AHT (s)"] : []), "Required", "Raw", "Service level", "ASA (s)", "Occupancy", "P(wait)"]
