@@ -13,17 +13,26 @@ import secrets
 import subprocess
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, expect, sync_playwright
 
 from tests.integration.suite import Suite
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+# The two screens every page is tried on: a desktop and a phone.
+VIEWPORTS: dict[str, ViewportSize] = {
+    "desktop": {"width": 1400, "height": 900},
+    "phone": {"width": 390, "height": 844},
+}
+# A British English browser in UTC: 24-hour times, so the tests can name them.
+LOCALE = "en-GB"
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -80,10 +89,12 @@ def supervisor(suite: Suite) -> Credentials:
     return creds
 
 
-@pytest.fixture
-def page(browser: Browser, suite: Suite) -> Iterator[Page]:
+@contextmanager
+def open_page(browser: Browser, suite: Suite, screen: str) -> Iterator[Page]:
+    """A fresh page at the width of ``screen``; an uncaught exception in the dashboard's scripts
+    fails the test even when everything else passed."""
     context = browser.new_context(
-        base_url=suite.gateway, viewport={"width": 1440, "height": 900}, timezone_id="UTC"
+        base_url=suite.gateway, viewport=VIEWPORTS[screen], timezone_id="UTC", locale=LOCALE
     )
     context.set_default_timeout(20_000)
     pg = context.new_page()
@@ -93,8 +104,13 @@ def page(browser: Browser, suite: Suite) -> Iterator[Page]:
         yield pg
     finally:
         context.close()
-    # An uncaught exception in the dashboard's scripts is a bug even when the test passed.
     assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def page(browser: Browser, suite: Suite) -> Iterator[Page]:
+    with open_page(browser, suite, "desktop") as pg:
+        yield pg
 
 
 def sign_in(page: Page, creds: Credentials) -> None:
@@ -118,3 +134,36 @@ def screenshot(page: Page, name: str) -> Path:
     page.evaluate("window.scrollTo(0, 0)")
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def screen(request: pytest.FixtureRequest) -> str:
+    """Each test using it runs at both widths."""
+    return str(request.param)
+
+
+@pytest.fixture
+def page_at(browser: Browser, suite: Suite, screen: str) -> Iterator[Page]:
+    """A page at the width of ``screen``."""
+    with open_page(browser, suite, screen) as pg:
+        yield pg
+
+
+def accessibility_problems(page: Page) -> list[str]:
+    """axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it stands."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        """async () => (await axe.run(document, {
+             runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']},
+             resultTypes: ['violations']})).violations
+           .filter(v => v.impact === 'serious' || v.impact === 'critical')
+           .map(v => `${v.id} (${v.impact}) x${v.nodes.length}: ${v.nodes.slice(0, 3)
+             .map(n => n.target.join(' ')).join(' | ')}`)"""
+    )
+    return list(found)
+
+
+def sideways_overflow(page: Page) -> int:
+    """Pixels the page scrolls sideways (0 when everything fits the screen's width)."""
+    return int(page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth"))

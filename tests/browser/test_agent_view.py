@@ -5,20 +5,18 @@ by one agent and accepted by another; on a desktop and on a phone-sized screen."
 from __future__ import annotations
 
 import re
-import secrets
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from playwright.sync_api import Browser, Page, Response, expect
+from playwright.sync_api import Browser, Page, Response, ViewportSize, expect
 
-from tests.browser.conftest import Credentials, screenshot, sign_in
+from tests.browser.conftest import LOCALE, VIEWPORTS, Credentials, screenshot, sign_in
+from tests.browser.seed import agent_login
 from tests.integration.suite import Suite
 
 pytestmark = pytest.mark.browser
-
-VIEWPORTS = {"desktop": {"width": 1400, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 def _agent_user(suite: Suite, admin: str, agent_id: str, queue: str) -> Credentials:
@@ -31,19 +29,16 @@ def _agent_user(suite: Suite, admin: str, agent_id: str, queue: str) -> Credenti
         )
         body = {"balances": [{"type": "vacation", "hours": 40}]}
         assert c.put(f"/agents/{agent_id}/time-off-balances", json=body).status_code == 200
-        creds = Credentials(f"u-{agent_id}", secrets.token_urlsafe(12))
-        user = {
-            "username": creds.username,
-            "password": creds.password,
-            "roles": ["agent"],
-            "agent_id": agent_id,
-        }
-        assert c.post("/users", json=user).status_code == 201
-    return creds
+    return agent_login(suite, agent_id)
 
 
-def _page(browser: Browser, suite: Suite, viewport: dict[str, int]) -> tuple[Page, list[str]]:
-    context = browser.new_context(base_url=suite.gateway, viewport=viewport, timezone_id="UTC")  # type: ignore[arg-type]
+def _page(browser: Browser, suite: Suite, viewport: ViewportSize) -> tuple[Page, list[str]]:
+    context = browser.new_context(
+        base_url=suite.gateway,
+        viewport=viewport,
+        timezone_id="UTC",
+        locale=LOCALE,
+    )
     context.set_default_timeout(20_000)
     page = context.new_page()
     problems: list[str] = []

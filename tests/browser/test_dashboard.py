@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Credentials, screenshot, sign_in
+from tests.browser.seed import post_event
 from tests.integration.suite import Suite
 
 pytestmark = pytest.mark.browser
@@ -62,22 +63,6 @@ def test_an_expired_access_token_is_refreshed_transparently(
     assert after["refresh_token"] != before["refresh_token"]  # refresh tokens rotate
 
 
-def _post_event(suite: Suite, acd_token: str, agent_id: str, state: str, at: datetime) -> None:
-    with suite.client(acd_token) as c:
-        resp = c.post(
-            "/events",
-            json={
-                "event_id": uuid.uuid4().hex,
-                "agent_id": agent_id,
-                "state": state,
-                "timestamp": at.isoformat(),
-                "source": "browser-test",
-                "queue": "sales",
-            },
-        )
-    assert resp.status_code == 202, resp.text
-
-
 def test_live_board_shows_an_agent_change_state(signed_in: Page, suite: Suite) -> None:
     page = signed_in
     acd = suite.user_token("acd")
@@ -86,12 +71,12 @@ def test_live_board_shows_an_agent_change_state(signed_in: Page, suite: Suite) -
     expect(page.locator(".live-status")).to_have_attribute("data-status", "live", timeout=30_000)
 
     now = datetime.now(UTC)
-    _post_event(suite, acd, agent_id, "available", now)
+    post_event(suite, acd, agent_id, "available", now)
     card = page.locator(f'li.agent[data-agent-id="{agent_id}"]')
     expect(card).to_have_attribute("data-state", "available", timeout=30_000)
 
     # A delta over the open WebSocket, no reload: the card turns "on call".
-    _post_event(suite, acd, agent_id, "on_call", now + timedelta(seconds=1))
+    post_event(suite, acd, agent_id, "on_call", now + timedelta(seconds=1))
     expect(card).to_have_attribute("data-state", "on_call", timeout=30_000)
     expect(card).to_contain_text("On call")
     expect(card).to_have_class(re.compile(r"\bstate-on_call\b"))
@@ -109,6 +94,7 @@ def test_create_and_edit_a_shift_in_the_week_calendar(signed_in: Page, suite: Su
     page = signed_in
     agent_id = f"ag-{uuid.uuid4().hex[:6]}"
     page.goto("/#/schedule")
+    page.get_by_label("Show").select_option("table")
     page.get_by_role("button", name="New agent").click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_label("Agent id").fill(agent_id)
@@ -194,8 +180,9 @@ def test_direct_predict_from_a_local_file_then_staffing_and_coverage(
 ) -> None:
     page = signed_in
     with suite.client(suite.admin_token()) as c:
-        for n in range(2):
-            agent = {"agent_id": f"gen-{uuid.uuid4().hex[:6]}", "name": f"Generated {n}"}
+        generated_ids = [f"gen-{uuid.uuid4().hex[:6]}" for _ in range(2)]
+        for n, agent_id in enumerate(generated_ids):
+            agent = {"agent_id": agent_id, "name": f"Generated {n}"}
             assert c.post("/agents", json=agent).status_code == 201
     page.goto("/#/forecasts")
     page.get_by_label("CSV file").set_input_files(str(_history_csv(tmp_path / "local.csv", 7)))
@@ -220,7 +207,9 @@ def test_direct_predict_from_a_local_file_then_staffing_and_coverage(
         int(staffing.get_attribute("data-points") or 0) == 24
     )  # 48 periods of 15 min in 30-min steps
 
-    # A schedule for the requirement, its coverage chart, then published as real shifts.
+    # A schedule for the requirement, its coverage chart, then published as real shifts. Only
+    # this test's agents: the other tests' agents have shifts of their own.
+    page.get_by_label("Agents", exact=True).select_option(generated_ids)
     page.get_by_role("button", name="Generate schedule").click()
     generated = page.get_by_role("button", name="Generate schedule")
     expect(generated).to_be_enabled(timeout=90_000)  # disabled while the solver runs
@@ -231,7 +220,8 @@ def test_direct_predict_from_a_local_file_then_staffing_and_coverage(
     expect(page.locator(".stat", has_text="Status")).to_contain_text("draft")
     screenshot(page, "05-staffing")
     page.get_by_role("button", name="Publish schedule").click()
-    expect(page.locator(".stat", has_text="Status")).to_contain_text("published")
+    expect(page.locator(".stat", has_text="Status")).to_contain_text("published", timeout=30_000)
+    assert not page.locator("section:has(#cov-title) .form-error").text_content()
 
 
 def test_live_board_colours_an_agent_out_of_adherence(signed_in: Page, suite: Suite) -> None:
@@ -264,11 +254,11 @@ def test_live_board_colours_an_agent_out_of_adherence(signed_in: Page, suite: Su
         assert time.monotonic() < deadline, "the agent never showed as in adherence"
         step += 1
         at = now - timedelta(minutes=30) + timedelta(seconds=step)
-        _post_event(suite, acd, agent_id, "available", at)
+        post_event(suite, acd, agent_id, "available", at)
         page.wait_for_timeout(1000)
     expect(card).to_contain_text("In adherence")
     # On break for five minutes (past the grace period) while scheduled to work: out.
-    _post_event(suite, acd, agent_id, "break", now - timedelta(minutes=5))
+    post_event(suite, acd, agent_id, "break", now - timedelta(minutes=5))
     expect(card).to_have_attribute("data-adherence", "out", timeout=30_000)
     expect(card).to_have_class(re.compile(r"\badh-out\b"))
     expect(card).to_contain_text("Out of adherence")

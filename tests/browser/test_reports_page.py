@@ -13,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import screenshot
+from tests.browser.seed import wait_forecast
 from tests.integration.suite import Suite
 
 pytestmark = pytest.mark.browser
@@ -66,13 +67,7 @@ def seeded(suite: Suite) -> Iterator[Seeded]:
         )
         assert resp.status_code == 202, resp.text
         job_id = resp.json()["id"]
-        deadline = time.monotonic() + 180
-        while True:
-            job = c.get(f"/forecasts/{job_id}").json()
-            if job["status"] in ("done", "failed") or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
-        assert job["status"] == "done", job
+        wait_forecast(c, job_id)
     agent_id = f"r-{uuid.uuid4().hex[:6]}"
     with suite.client(suite.user_token("acd")) as c:
         resp = c.post(

@@ -198,7 +198,12 @@ def test_forecast_job_from_stored_history(api: TestClient, data_dir: Path) -> No
     # Same request id: the same job, not a new one.
     again = api.post("/forecasts", json=body)
     assert again.status_code == 202 and again.json() == {"id": request_id, "status": "done"}
-    assert any(j["id"] == request_id for j in api.get("/forecasts").json())
+    listed = next(j for j in api.get("/forecasts").json() if j["id"] == request_id)
+    # A list leaves the points out but says the period they cover and their step.
+    assert listed["points"] is None
+    assert listed["period_start"].startswith("2023-03-16T00:00")
+    assert listed["period_end"].startswith("2023-03-16T23:45")
+    assert listed["interval_minutes"] == 15
     # Upload the actuals of the forecast day and compare.
     assert upload_real(api, data_dir, queue, days=16).status_code == 200
     report = api.get("/reports/forecast-accuracy", params={"forecast_id": request_id}).json()

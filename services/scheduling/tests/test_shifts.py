@@ -123,6 +123,9 @@ def test_overlap_is_409_but_touching_and_other_agents_are_fine(
     clash = client.post("/shifts", json=shift("a-1", "2026-03-02T13:00+02:00", "2026-03-02T14:00Z"))
     assert clash.status_code == 409, clash.text
     assert clash.json()["conflicting_shift_id"] == first.json()["id"]
+    # The clashing times, so a client can name them rather than an id.
+    assert clash.json()["conflicting_start"].startswith("2026-03-02T08:00:00")
+    assert clash.json()["conflicting_end"].startswith("2026-03-02T12:00:00")
     touching = shift("a-1", "2026-03-02T12:00:00Z", "2026-03-02T16:00:00Z")
     assert client.post("/shifts", json=touching).status_code == 201
     other = shift("a-2", "2026-03-02T08:00:00Z", "2026-03-02T12:00:00Z")

@@ -122,6 +122,11 @@ class ForecastJobOut(BaseModel):
     attempts: int = 0
     created_at: datetime | None = None
     completed_at: datetime | None = None
+    # The period the forecast covers (its first and last point) and its step, also in lists
+    # (which leave the points out): what a person picks a forecast by.
+    period_start: datetime | None = None
+    period_end: datetime | None = None
+    interval_minutes: int | None = None
 
 
 class Accepted(BaseModel):

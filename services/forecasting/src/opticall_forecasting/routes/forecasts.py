@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -25,8 +27,28 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["forecasting"])
 
 
+def _period(points: list[dict[str, Any]] | None) -> dict[str, Any]:
+    """First and last ``ds`` of the points and their smallest step (closed hours leave gaps)."""
+    stamps = {str(p["ds"]) for p in points or [] if p.get("ds")}
+    times = sorted(_utc(datetime.fromisoformat(ds)) for ds in stamps)
+    if not times:
+        return {}
+    steps = [int((b - a).total_seconds()) // 60 for a, b in itertools.pairwise(times)]
+    return {
+        "period_start": times[0],
+        "period_end": times[-1],
+        "interval_minutes": min(steps) if steps else None,
+    }
+
+
+def _utc(ds: datetime) -> datetime:
+    # Points without an offset are UTC by the suite's convention.
+    return ds.replace(tzinfo=UTC) if ds.tzinfo is None else ds.astimezone(UTC)
+
+
 def job_out(job: ForecastJob, *, with_points: bool = True) -> ForecastJobOut:
     return ForecastJobOut(
+        **_period(job.points),
         id=job.id,
         status=job.status,
         queue=job.queue,

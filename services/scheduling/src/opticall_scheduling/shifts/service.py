@@ -159,6 +159,15 @@ def _existing_conflicts(
     return conflicts
 
 
+def _conflict(stored: Shift) -> dict[str, str]:
+    """The clashing shift in a 409, with its times, so a client can name them to a person."""
+    return {
+        "conflicting_shift_id": stored.id,
+        "conflicting_start": stored.start_at.isoformat(),
+        "conflicting_end": stored.end_at.isoformat(),
+    }
+
+
 def _flush(session: Session) -> None:
     try:
         session.flush()
@@ -209,7 +218,7 @@ def create_shifts(
         where = f"shift {i} overlaps" if indexed else "the shift overlaps"
         raise ShiftOverlap(
             f"{where} existing shift {stored.id} of agent {stored.agent_id}",
-            conflicting_shift_id=stored.id,
+            **_conflict(stored),
             **({"index": i} if indexed else {}),
         )
     shifts = [new_shift(item, actor) for item in items]
@@ -275,7 +284,7 @@ def update_shift(
     for _, stored in _existing_conflicts(session, [(agent_id, start, end)], ignore=shift.id):
         raise ShiftOverlap(
             f"the shift would overlap shift {stored.id} of agent {stored.agent_id}",
-            conflicting_shift_id=stored.id,
+            **_conflict(stored),
         )
     previous_owner = shift.agent_id
     shift.agent_id, shift.start_at, shift.end_at = agent_id, start, end

@@ -3,6 +3,8 @@
 // Tokens live in sessionStorage (per tab, gone when the tab closes), never in localStorage or
 // cookies, so another tab or a later visitor of the machine does not inherit a session.
 
+import { problemMessage } from "./errors.js";
+
 const KEY = "opticall.session";
 
 export class ApiError extends Error {
@@ -129,23 +131,12 @@ export async function logout() {
 
 async function toError(resp) {
   let problem = null;
-  let detail = `${resp.status} ${resp.statusText}`;
   try {
     problem = await resp.json();
-    if (problem && typeof problem === "object") {
-      detail = problem.detail || problem.title || detail;
-      if (Array.isArray(problem.errors) && problem.errors.length) {
-        const fields = problem.errors
-          .map((e) => [(e.loc || e.field || []).toString().replace(/^body,?/, ""), e.msg || e.message]
-            .filter(Boolean).join(": "))
-          .join("; ");
-        if (fields && !detail.includes(fields)) detail = `${detail} (${fields})`;
-      }
-    }
   } catch {
-    // Not JSON (e.g. a proxy's HTML error page): keep the status line.
+    // Not JSON (e.g. a proxy's HTML error page): the status says enough.
   }
-  return new ApiError(resp.status, detail, problem);
+  return new ApiError(resp.status, problemMessage(resp.status, problem), problem);
 }
 
 /** Build "/path?k=v" skipping empty values. */

@@ -1,7 +1,7 @@
 // Time-series charts on uPlot (a small canvas chart library, copied from npm by the build).
 
 import uPlot from "../vendor/uPlot.esm.js";
-import { h } from "./dom.js";
+import { fmtDateTime, fmtDay, fmtTime, h } from "./dom.js";
 
 export const COLORS = {
   history: "#64748b",
@@ -37,7 +37,7 @@ export function timeChart(container, spec) {
   container.append(figure);
 
   const labels = spec.series.map((s) => s.label);
-  const series = [{ label: "Time", value: (u, v) => (v == null ? "–" : fmtTime(v)) }];
+  const series = [{ label: "Time", value: (u, v) => (v == null ? "–" : fmtSec(v)) }];
   const bands = [];
   spec.series.forEach((s, i) => {
     const color = s.color || PALETTE[i % PALETTE.length];
@@ -78,7 +78,7 @@ export function timeChart(container, spec) {
     legend: { live: true },
     cursor: { drag: { x: true, y: false } },
     axes: [
-      { stroke: "#475569", grid: { stroke: "#e2e8f0" }, ticks: { stroke: "#cbd5e1" } },
+      { stroke: "#475569", grid: { stroke: "#e2e8f0" }, ticks: { stroke: "#cbd5e1" }, values: timeTicks, size: 52 },
       {
         stroke: "#475569",
         grid: { stroke: "#e2e8f0" },
@@ -111,14 +111,25 @@ function padded(u, min, max) {
 
 function describe(spec) {
   if (!spec.x.length) return `${spec.title}: no data`;
-  const from = fmtTime(spec.x[0] / 1000);
-  const to = fmtTime(spec.x[spec.x.length - 1] / 1000);
+  const from = fmtSec(spec.x[0] / 1000);
+  const to = fmtSec(spec.x[spec.x.length - 1] / 1000);
   const names = spec.series.filter((s) => !s.lowerOf && !s.upperOf).map((s) => s.label);
   return `${spec.title}: ${names.join(", ")} from ${from} to ${to}, ${spec.x.length} points`;
 }
 
-function fmtTime(sec) {
-  return new Date(sec * 1000).toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
+function fmtSec(sec) {
+  return fmtDateTime(sec * 1000);
+}
+
+// Axis labels in the user's locale (uPlot's own are US-style): times, with the day under the
+// first tick and under each midnight; days alone once ticks are a day or more apart.
+function timeTicks(u, splits, axis, space, incr) {
+  return splits.map((s, i) => {
+    const d = new Date(s * 1000);
+    if (incr >= 86_400) return fmtDay(d);
+    const midnight = d.getHours() === 0 && d.getMinutes() === 0;
+    return i === 0 || midnight ? `${fmtTime(d)}\n${fmtDay(d)}` : fmtTime(d);
+  });
 }
 
 function round(v) {

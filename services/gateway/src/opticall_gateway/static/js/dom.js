@@ -141,11 +141,32 @@ export function since(iso, now = Date.now()) {
   return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
 }
 
-export function dateTime(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return String(iso ?? "");
-  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+// One date and time format everywhere, the browser's locale's (Intl), chart axes included.
+const DATE = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const TIME = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
+const DATE_TIME = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const DAY = new Intl.DateTimeFormat(undefined, { weekday: "short", day: "numeric", month: "short" });
+const asDate = (v) => (v instanceof Date ? v : new Date(typeof v === "number" ? v : String(v)));
+const formatWith = (f) => (v) => {
+  const d = asDate(v);
+  return Number.isNaN(d.getTime()) ? String(v ?? "") : f.format(d);
+};
+/** "4 Dec 2026" in the user's locale. */
+export const fmtDate = formatWith(DATE);
+/** "14:05" (or "2:05 PM") in the user's locale. */
+export const fmtTime = formatWith(TIME);
+/** "4 Dec 2026, 14:05" in the user's locale. */
+export const fmtDateTime = formatWith(DATE_TIME);
+/** "Fri 4 Dec" in the user's locale. */
+export const fmtDay = formatWith(DAY);
+/** "08:00–16:30", or across midnight "4 Dec 2026, 22:00 – 5 Dec 2026, 06:00". */
+export function fmtSpan(start, end) {
+  const a = asDate(start);
+  const b = asDate(end);
+  return a.toDateString() === b.toDateString() ? `${fmtTime(a)}\u2013${fmtTime(b)}` : `${fmtDateTime(a)} \u2013 ${fmtDateTime(b)}`;
 }
+
+export const dateTime = fmtDateTime;
 
 export const timeZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
 

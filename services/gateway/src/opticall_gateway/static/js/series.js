@@ -50,9 +50,13 @@ export function toForecast(resp) {
   })).filter((p) => Number.isFinite(p.t) && Number.isFinite(p.yhat)).sort((a, b) => a.t - b.t);
 }
 
+/** The key under which parseCsv keeps each row's line number in the text (1 is the header). */
+export const LINE = Symbol("line");
+
 /** Parse CSV text (comma or semicolon, quoted fields) into objects keyed by the header. */
 export function parseCsv(text) {
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/).filter((l) => l.trim());
+  const numbered = text.replace(/^\uFEFF/, "").split(/\r?\n/).map((l, i) => [l, i + 1]).filter(([l]) => l.trim());
+  const lines = numbered.map(([l]) => l);
   if (!lines.length) return [];
   const sep = (lines[0].match(/;/g) || []).length > (lines[0].match(/,/g) || []).length ? ";" : ",";
   const split = (line) => {
@@ -69,7 +73,7 @@ export function parseCsv(text) {
     return out.map((s) => s.trim());
   };
   const header = split(lines[0]).map((s) => s.toLowerCase());
-  return lines.slice(1).map((l) => Object.fromEntries(split(l).map((v, i) => [header[i], v])));
+  return lines.slice(1).map((l, i) => ({ ...Object.fromEntries(split(l).map((v, j) => [header[j], v])), [LINE]: numbered[i + 1][1] }));
 }
 
 /** The step between points in ms (the most common gap), or 0. */

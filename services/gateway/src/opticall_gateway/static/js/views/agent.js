@@ -3,12 +3,12 @@
 // their own agent id by the API), so nothing here ends in a permission error.
 
 import { accessToken, api, getAll } from "../api.js";
-import { addDays, busy, emptyState, field, h, hhmm, isoDate, localIso, select, timeZone, toast } from "../dom.js";
+import {
+  addDays, busy, emptyState, field, fmtDateTime, fmtSpan, fmtTime, h, isoDate, localIso, select, timeZone, toast,
+} from "../dom.js";
 
 const WEEKS = 3;
 const DAY = new Intl.DateTimeFormat(undefined, { weekday: "long", day: "numeric", month: "long" });
-const WHEN = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const TIME = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
 const STATUS_TEXT = {
   approved: "Approved", pending: "Pending", rejected: "Rejected", denied: "Denied", cancelled: "Cancelled",
   open: "Open offer", offered: "Offered", accepted: "Accepted",
@@ -29,13 +29,8 @@ export function ownAgentId() {
   }
 }
 
-const span = (start, end) => `${WHEN.format(new Date(start))} – ${hhmmOrDate(start, end)}`;
-
-function hhmmOrDate(start, end) {
-  const a = new Date(start);
-  const b = new Date(end);
-  return a.toDateString() === b.toDateString() ? TIME.format(b) : WHEN.format(b);
-}
+const span = (start, end) => `${fmtDateTime(start)} – ${sameDay(start, end) ? fmtTime(end) : fmtDateTime(end)}`;
+const sameDay = (a, b) => new Date(a).toDateString() === new Date(b).toDateString();
 
 function badge(status) {
   return h("span", { class: `badge badge-${status}`, dataset: { status } }, STATUS_TEXT[status] || status);
@@ -115,11 +110,11 @@ export function mount(root) {
 
   function shiftItem(s) {
     const acts = (s.activities || []).map((a) => h("span", { class: `chip chip-${a.kind}` },
-      `${a.kind.replace("_", " ")} ${hhmm(new Date(a.start))}–${hhmm(new Date(a.end))}`));
+      `${a.kind.replace("_", " ")} ${fmtSpan(a.start, a.end)}`));
     const offerBtn = h("button", { type: "button", class: "btn btn-small", onclick: () => offerForm(s, li) }, "Offer");
     const li = h("li", { class: "shift-item", dataset: { shiftId: s.id } },
       h("div", { class: "shift-line" },
-        h("strong", {}, `${hhmm(new Date(s.start))}–${hhmm(new Date(s.end))}`),
+        h("strong", {}, fmtSpan(s.start, s.end)),
         s.queue ? h("span", { class: "muted" }, s.queue) : null,
         new Date(s.start) > new Date() ? offerBtn : null),
       acts.length ? h("div", { class: "chips" }, acts) : null);

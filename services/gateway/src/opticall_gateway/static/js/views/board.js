@@ -1,27 +1,23 @@
-// Live agent board: a WebSocket snapshot, then one `agent_state` delta per change.
+// Live agent board: a WebSocket snapshot, then one `agent_state` delta per change. Adherence
+// first: out-of-adherence agents lead by default, each with how long they have been out.
 
 import { accessToken, api, getAll, refresh } from "../api.js";
 import { emptyState, field, h, select, since } from "../dom.js";
+import {
+  ADHERENCE, ADHERENCE_LABEL, STATES, adherenceOf, card, comparator, outStartFrom,
+} from "./board-card.js";
 
-export const STATES = [
-  ["available", "Available"],
-  ["on_call", "On call"],
-  ["after_call_work", "After-call work"],
-  ["not_ready", "Not ready"],
-  ["break", "Break"],
-  ["lunch", "Lunch"],
-  ["meeting", "Meeting"],
-  ["training", "Training"],
-  ["logged_out", "Logged out"],
-];
-const STATE_LABEL = Object.fromEntries(STATES);
-const ADHERENCE_LABEL = { in: "In adherence", out: "Out of adherence", unscheduled: "Unscheduled" };
+
+// How many agents' adherence history is fetched at once to learn when they went out.
+const HISTORY_CONCURRENCY = 4;
+const HISTORY_HOURS = 12;
 
 export function mount(root) {
   const agents = new Map(); // agent_id → latest state object from realtime
   const cards = new Map(); // agent_id → card element
   const roster = new Map(); // agent_id → agent from GET /agents (name, queues)
-  const filters = { queue: "", state: "", q: "", sort: "state" };
+  const outAt = new Map(); // agent_id → ms when its current spell out of adherence began
+  const filters = { queue: "", state: "", adherence: "", q: "", sort: "adherence" };
   let ws = null;
   let closed = false;
   let retry = 0;
@@ -30,19 +26,24 @@ export function mount(root) {
   const status = h("span", { class: "live-status", "data-status": "connecting", role: "status" }, "Connecting…");
   const queueSel = select("queue", [["", "All queues"]]);
   const stateSel = select("state", [["", "All states"], ...STATES]);
-  const search = h("input", { type: "search", name: "q", placeholder: "Agent id or name" });
-  const sortSel = select("sort", [["state", "State"], ["agent", "Agent"], ["time", "Time in state"]]);
-  const summary = h("div", { class: "tiles", "aria-label": "Agents per state" });
-  const grid = h("ul", { class: "agent-grid", "aria-label": "Agents", "aria-live": "off" });
+  const adhSel = select("adherence", [["", "Any adherence"], ...ADHERENCE]);
+  const search = h("input", { type: "search", name: "q", placeholder: "Name or agent id", autocomplete: "off" });
+  const sortSel = select("sort", [
+    ["adherence", "Out of adherence first"], ["name", "Name"], ["state", "State"], ["time", "Time in state"],
+  ], filters.sort);
+  const summary = h("div", { class: "tiles", role: "group", "aria-label": "Agents per state and adherence" });
+  const count = h("p", { class: "muted board-count", role: "status" });
+  const grid = h("ul", { class: "agent-grid", "aria-label": "Agents" });
   const empty = h("div");
 
   root.append(
     h("div", { class: "page-head" },
       h("div", {}, h("h1", {}, "Live board"), h("p", { class: "muted" }, "Agent states as the ACD reports them, with schedule adherence.")),
       status),
-    summary,
     h("form", { class: "toolbar", role: "search", "aria-label": "Filter agents", onsubmit: (e) => e.preventDefault() },
-      field("Queue", queueSel), field("State", stateSel), field("Search", search), field("Sort by", sortSel)),
+      field("Search", search), field("Queue", queueSel), field("Adherence", adhSel), field("State", stateSel), field("Sort by", sortSel)),
+    summary,
+    count,
     grid,
     empty,
   );
@@ -50,106 +51,82 @@ export function mount(root) {
   const onFilter = () => {
     filters.queue = queueSel.value;
     filters.state = stateSel.value;
+    filters.adherence = adhSel.value;
     filters.q = search.value.trim().toLowerCase();
     filters.sort = sortSel.value;
     renderAll();
   };
-  for (const el of [queueSel, stateSel, sortSel]) el.addEventListener("change", onFilter);
+  for (const el of [queueSel, stateSel, adhSel, sortSel]) el.addEventListener("change", onFilter);
   search.addEventListener("input", onFilter);
+
+  const nameOf = (a) => {
+    const r = roster.get(a.agent_id);
+    return (r && r.name) || a.name || a.agent_id;
+  };
 
   function queuesOf(a) {
     const r = roster.get(a.agent_id);
     const qs = new Set(r && Array.isArray(r.queues) ? r.queues : []);
     if (a.queue) qs.add(a.queue);
-    if (Array.isArray(a.queues)) a.queues.forEach((q) => qs.add(q));
     return qs;
   }
 
-  function visible(a) {
-    if (filters.state && a.state !== filters.state) return false;
-    if (filters.queue && !queuesOf(a).has(filters.queue)) return false;
-    if (filters.q) {
-      const r = roster.get(a.agent_id);
-      const hay = `${a.agent_id} ${a.name || ""} ${r ? r.name : ""}`.toLowerCase();
-      if (!hay.includes(filters.q)) return false;
-    }
-    return true;
-  }
+  // Each filter, so the tiles can count with all filters but their own (facets).
+  const tests = {
+    queue: (a) => !filters.queue || queuesOf(a).has(filters.queue),
+    state: (a) => !filters.state || a.state === filters.state,
+    adherence: (a) => !filters.adherence || adherenceOf(a) === filters.adherence,
+    q: (a) => !filters.q || `${a.agent_id} ${nameOf(a)}`.toLowerCase().includes(filters.q),
+  };
+  const passes = (a, except = "") => Object.entries(tests).every(([k, t]) => k === except || t(a));
+  const visible = (a) => passes(a);
 
-  const order = Object.fromEntries(STATES.map(([s], i) => [s, i]));
-  function compare(x, y) {
-    if (filters.sort === "time") return Date.parse(x.since || 0) - Date.parse(y.since || 0);
-    if (filters.sort === "state") {
-      const d = (order[x.state] ?? 99) - (order[y.state] ?? 99);
-      if (d) return d;
-    }
-    return String(x.agent_id).localeCompare(String(y.agent_id));
-  }
-
-  function adherenceOf(a) {
-    const v = a.adherence && typeof a.adherence === "object" ? a.adherence.status : a.adherence;
-    return v ? String(v) : "";
-  }
-
-  function card(a) {
-    const r = roster.get(a.agent_id);
-    const name = a.name || (r && r.name) || "";
-    const adh = adherenceOf(a);
-    const qs = [...queuesOf(a)];
-    const scheduled = a.scheduled_activity || (a.adherence && a.adherence.scheduled_activity) || "";
-    const el = h("li", {
-      class: `agent state-${a.state || "unknown"}${adh ? ` adh-${adh}` : ""}`,
-      dataset: { agentId: a.agent_id, state: a.state || "", adherence: adh },
-      "aria-label": `${name || a.agent_id}: ${STATE_LABEL[a.state] || a.state}${adh ? `, ${ADHERENCE_LABEL[adh] || adh}` : ""}`,
-    },
-    h("div", { class: "agent-top" },
-      h("span", { class: "agent-id" }, a.agent_id),
-      adh ? h("span", { class: `adh adh-badge-${adh}`, title: ADHERENCE_LABEL[adh] || adh }, ADHERENCE_LABEL[adh] || adh) : null),
-    name ? h("div", { class: "agent-name" }, name) : null,
-    h("div", { class: "agent-state" },
-      h("span", { class: "dot", "aria-hidden": "true" }),
-      h("span", { class: "state-label" }, STATE_LABEL[a.state] || a.state || "Unknown"),
-      h("span", { class: "since", dataset: { since: a.since || "" } }, a.since ? since(a.since) : "")),
-    h("div", { class: "agent-meta" },
-      qs.length ? h("span", {}, qs.join(", ")) : null,
-      scheduled ? h("span", { title: "Scheduled activity" }, `sched: ${scheduled}`) : null,
-      a.reason ? h("span", { title: "Reason" }, a.reason) : null));
+  function cardOf(a) {
+    const el = card(a, { name: nameOf(a), queues: [...queuesOf(a)], outAt: outAt.get(a.agent_id) });
+    cards.set(a.agent_id, el);
     return el;
+  }
+
+  function tile(kind, value, label, count, selected, onclick) {
+    return h("button", {
+      type: "button",
+      class: `tile ${kind}${selected ? " selected" : ""}`,
+      "aria-pressed": String(selected),
+      dataset: { tile: value },
+      onclick,
+    }, h("span", { class: "tile-value" }, String(count)), h("span", { class: "tile-label" }, label));
   }
 
   function renderSummary() {
     const counts = Object.fromEntries(STATES.map(([s]) => [s, 0]));
-    let scheduled = 0;
-    let inAdh = 0;
+    const adh = { in: 0, out: 0, unscheduled: 0 };
     for (const a of agents.values()) {
-      if (filters.queue && !queuesOf(a).has(filters.queue)) continue;
-      counts[a.state] = (counts[a.state] || 0) + 1;
-      const adh = adherenceOf(a);
-      if (adh === "in" || adh === "out") scheduled += 1;
-      if (adh === "in") inAdh += 1;
+      if (passes(a, "state")) counts[a.state] = (counts[a.state] || 0) + 1;
+      if (passes(a, "adherence")) adh[adherenceOf(a)] = (adh[adherenceOf(a)] || 0) + 1;
     }
-    const tiles = STATES.filter(([s]) => counts[s] || ["available", "on_call", "after_call_work", "not_ready"].includes(s))
-      .map(([s, label]) => h("button", {
-        type: "button",
-        class: `tile state-${s}${filters.state === s ? " selected" : ""}`,
-        "aria-pressed": String(filters.state === s),
-        dataset: { state: s },
-        onclick: () => { stateSel.value = filters.state === s ? "" : s; onFilter(); },
-      }, h("span", { class: "tile-value" }, String(counts[s] || 0)), h("span", { class: "tile-label" }, label)));
-    tiles.push(h("div", { class: "tile tile-adh" },
-      h("span", { class: "tile-value" }, scheduled ? `${Math.round((100 * inAdh) / scheduled)}%` : "–"),
-      h("span", { class: "tile-label" }, "In adherence")));
+    const scheduled = adh.in + adh.out;
+    const toggle = (sel, v) => () => { sel.value = sel.value === v ? "" : v; onFilter(); };
+    const tiles = [
+      tile("tile-adh-out", "out", ADHERENCE_LABEL.out, adh.out, filters.adherence === "out", toggle(adhSel, "out")),
+      h("div", { class: "tile tile-adh", dataset: { tile: "pct" } },
+        h("span", { class: "tile-value" }, scheduled ? `${Math.round((100 * adh.in) / scheduled)}%` : "–"),
+        h("span", { class: "tile-label" }, "In adherence")),
+      ...STATES.filter(([s]) => counts[s] || ["available", "on_call", "after_call_work", "not_ready"].includes(s))
+        .map(([s, label]) => tile(`state-${s}`, s, label, counts[s] || 0, filters.state === s, toggle(stateSel, s))),
+    ];
     summary.replaceChildren(...tiles);
+  }
+
+  let renderTimer = 0;
+  function renderSoon() {
+    if (!renderTimer) renderTimer = setTimeout(() => { renderTimer = 0; renderAll(); }, 100);
   }
 
   function renderAll() {
     cards.clear();
-    const list = [...agents.values()].filter(visible).sort(compare);
-    grid.replaceChildren(...list.map((a) => {
-      const el = card(a);
-      cards.set(a.agent_id, el);
-      return el;
-    }));
+    const list = [...agents.values()].filter(visible).sort(comparator(filters.sort, { nameOf, outSince: (id) => outAt.get(id) }));
+    grid.replaceChildren(...list.map(cardOf));
+    count.textContent = agents.size ? `${list.length} of ${agents.size} agents shown` : "";
     empty.replaceChildren(list.length ? "" : agents.size
       ? emptyState("No agent matches these filters.")
       : emptyState("No agent states yet.", "States appear here as soon as the ACD reports them."));
@@ -184,20 +161,62 @@ export function mount(root) {
     rosterTimer = setTimeout(() => { rosterTimer = 0; loadRoster(); }, Math.max(500, rosterAt + 10_000 - Date.now()));
   }
 
+  // The live record says "out" but not since when: the adherence history does, for an agent
+  // that was already out when the page opened. One that turns out while we watch is out from now.
+  const asked = new Set();
+  const waiting = [];
+  let running = 0;
+  function learnOutStart(agentId) {
+    if (asked.has(agentId)) return;
+    asked.add(agentId);
+    waiting.push(agentId);
+    pump();
+  }
+  function pump() {
+    while (running < HISTORY_CONCURRENCY && waiting.length && !closed) {
+      const id = waiting.shift();
+      running += 1;
+      const start = new Date(Date.now() - HISTORY_HOURS * 3_600_000).toISOString();
+      api.get("/adherence", { agent_id: id, start, limit: 1000 }).then((resp) => {
+        const at = outStartFrom(resp.items || []);
+        const a = agents.get(id);
+        if (at && a && adherenceOf(a) === "out" && !outAt.has(id)) {
+          outAt.set(id, at);
+          renderSoon(); // the order may change: the longest out lead
+        }
+      }).catch(() => { /* the card says "…" rather than a wrong time */ })
+        .finally(() => { running -= 1; pump(); });
+    }
+  }
+
+  function noteAdherence(prev, next) {
+    const id = next.agent_id;
+    if (adherenceOf(next) !== "out") {
+      outAt.delete(id);
+      asked.delete(id);
+    } else if (prev && adherenceOf(prev) !== "out") {
+      outAt.set(id, Date.now());
+      asked.add(id);
+    } else if (!outAt.has(id)) {
+      learnOutStart(id);
+    }
+  }
+
   function upsert(a) {
     if (!a || !a.agent_id) return;
     if (!roster.has(a.agent_id)) rosterMiss();
     const prev = agents.get(a.agent_id);
-    agents.set(a.agent_id, { ...(prev || {}), ...a });
-    const next = agents.get(a.agent_id);
+    const next = { ...(prev || {}), ...a };
+    agents.set(a.agent_id, next);
+    noteAdherence(prev, next);
     refreshQueues();
     const old = cards.get(a.agent_id);
-    // Same state group and still visible: swap the card in place; else re-sort the grid.
-    if (old && visible(next) && (filters.sort === "agent" || (prev && prev.state === next.state && filters.sort !== "time"))) {
-      const el = card(next);
+    const samePlace = prev && adherenceOf(prev) === adherenceOf(next) && prev.state === next.state;
+    // Still visible and in the same place of the order: swap the card in place; else re-sort.
+    if (old && visible(next) && (filters.sort === "name" || (samePlace && filters.sort !== "time"))) {
+      const el = cardOf(next);
       el.classList.add("flash");
       old.replaceWith(el);
-      cards.set(a.agent_id, el);
       renderSummary();
     } else {
       renderAll();
@@ -223,6 +242,19 @@ export function mount(root) {
     retryTimer = setTimeout(connect, Math.min(10_000, 500 * 2 ** Math.min(retry, 5)));
   }
 
+  function onSnapshot(list) {
+    retry = 0;
+    agents.clear();
+    for (const a of list || []) {
+      if (!a || !a.agent_id) continue;
+      agents.set(a.agent_id, a);
+      if (adherenceOf(a) === "out") { if (!outAt.has(a.agent_id)) learnOutStart(a.agent_id); } else outAt.delete(a.agent_id);
+    }
+    refreshQueues();
+    renderAll();
+    setStatus("live", "Live");
+  }
+
   async function connect() {
     if (!accessToken() || closed) return;
     setStatus("connecting", retry ? "Reconnecting…" : "Connecting…");
@@ -246,18 +278,9 @@ export function mount(root) {
       } catch {
         return;
       }
-      if (msg.type === "snapshot") {
-        retry = 0;
-        agents.clear();
-        for (const a of msg.agents || []) if (a && a.agent_id) agents.set(a.agent_id, a);
-        refreshQueues();
-        renderAll();
-        setStatus("live", "Live");
-      } else if (msg.type === "agent_state") {
-        upsert(msg.agent);
-      } else if (msg.type === "adherence" && msg.agent_id) {
-        upsert({ agent_id: msg.agent_id, adherence: msg.adherence });
-      }
+      if (msg.type === "snapshot") onSnapshot(msg.agents);
+      else if (msg.type === "agent_state") upsert(msg.agent);
+      else if (msg.type === "adherence" && msg.agent_id) upsert({ agent_id: msg.agent_id, adherence: msg.adherence });
     };
     ws.onclose = async (ev) => {
       ws = null;
@@ -271,11 +294,14 @@ export function mount(root) {
     };
   }
 
-  // Ticking "time in state" without re-rendering cards.
+  // Ticking times without re-rendering cards.
   const ticker = setInterval(() => {
     const now = Date.now();
     for (const el of grid.querySelectorAll(".since")) {
       if (el.dataset.since) el.textContent = since(el.dataset.since, now);
+    }
+    for (const el of grid.querySelectorAll(".out-time")) {
+      if (el.dataset.outAt) el.textContent = since(new Date(Number(el.dataset.outAt)).toISOString(), now);
     }
   }, 1000);
 
@@ -288,6 +314,7 @@ export function mount(root) {
     clearInterval(ticker);
     clearTimeout(retryTimer);
     clearTimeout(rosterTimer);
+    clearTimeout(renderTimer);
     if (ws) ws.close(1000);
   };
 }

@@ -3,7 +3,7 @@
 
 import { api, getAll, request } from "../api.js";
 import { align, COLORS, timeChart } from "../charts.js";
-import { busy, dateTime, emptyState, field, fmt, h, select, toast } from "../dom.js";
+import { busy, dateTime, emptyState, field, fmt, fmtSpan, h, select, toast } from "../dom.js";
 import { describeStep, parseCsv, rowsOf, step, toForecast, toSeries } from "../series.js";
 
 export const LAST_FORECAST = "opticall.lastForecast";
@@ -34,6 +34,7 @@ export function mount(root) {
   const mode = select("mode", [["job", "Forecast job (stored history)"], ["predict", "Direct /predict (history shown)"]]);
   const runBtn = h("button", { type: "button", class: "btn btn-primary" }, "Run forecast");
   const runStatus = h("p", { class: "run-status muted", role: "status", "aria-live": "polite" });
+  const runError = h("p", { class: "form-error", role: "alert" });
   const windowSel = select("window", [["7", "Last 7 days"], ["14", "Last 14 days"], ["28", "Last 28 days"], ["0", "All history"]], "7");
 
   const chartBox = h("div", { class: "chart-box", "data-testid": "forecast-chart" });
@@ -62,7 +63,7 @@ export function mount(root) {
           h("h2", { id: "fc-run" }, "Run a forecast"),
           field("Periods ahead", periods, "Intervals of the history's step (96 × 15 min = 1 day)"),
           field("Method", mode),
-          runBtn, runStatus),
+          runError, runBtn, runStatus),
         h("section", { class: "card", "aria-labelledby": "fc-jobs" },
           h("h2", { id: "fc-jobs" }, "Recent forecast jobs"), jobsBox)),
       h("section", { class: "card main-card", "aria-labelledby": "fc-chart" },
@@ -74,7 +75,7 @@ export function mount(root) {
   queueSel.addEventListener("change", () => busy(loadBtn, loadHistory));
   metricSel.addEventListener("change", () => { forecast = []; if (source.kind === "file") draw(); else busy(loadBtn, loadHistory); });
   useLocalBtn.addEventListener("click", () => busy(useLocalBtn, readLocalFile, upError));
-  runBtn.addEventListener("click", () => busy(runBtn, run));
+  runBtn.addEventListener("click", () => busy(runBtn, run, runError));
   windowSel.addEventListener("change", draw);
   upFile.addEventListener("change", () => {
     if (!upQueue.value && upFile.files[0]) upQueue.value = upFile.files[0].name.replace(/\.[^.]+$/, "").replace(/[^\w.-]+/g, "-");
@@ -136,7 +137,13 @@ export function mount(root) {
   }
 
   async function run() {
-    const n = Math.max(1, Math.min(10_000, Number(periods.value) || 96));
+    // 0, a fraction or an empty field is refused, not quietly replaced by a default.
+    const n = Number(periods.value);
+    if (!periods.value.trim() || !Number.isInteger(n) || n < 1 || n > 10_000) {
+      periods.setAttribute("aria-invalid", "true");
+      throw new Error("Periods ahead must be a whole number from 1 to 10,000 (96 fifteen-minute periods make a day).");
+    }
+    periods.removeAttribute("aria-invalid");
     const started = performance.now();
     if (mode.value === "predict") {
       if (!history.length) throw new Error("Load a queue's history or chart a CSV file first.");
@@ -185,14 +192,16 @@ export function mount(root) {
 
   async function loadJobs() {
     try {
-      const jobs = rowsOf(await api.get("/forecasts", { limit: 10 })).slice(0, 10);
+      // Newest period first; unfinished jobs (no period yet) on top.
+      const jobs = rowsOf(await api.get("/forecasts", { limit: 20 }))
+        .sort((a, b) => Date.parse(b.period_start || "9999") - Date.parse(a.period_start || "9999")).slice(0, 10);
       if (!jobs.length) { jobsBox.replaceChildren(h("p", { class: "muted" }, "None yet.")); return; }
       jobsBox.replaceChildren(h("ul", { class: "plain-list" }, jobs.map((j) => {
         const id = j.id || j.request_id;
         return h("li", {},
           h("button", { type: "button", class: "link", onclick: () => openJob(id) }, `${j.queue || "series"} · ${j.metric || "volume"}`),
           h("span", { class: `badge badge-${String(j.status || "").toLowerCase()}` }, j.status || "?"),
-          h("small", { class: "muted" }, dateTime(j.created_at || j.requested_at || j.completed_at)));
+          h("small", { class: "muted" }, j.period_start ? fmtSpan(j.period_start, j.period_end) : `requested ${dateTime(j.created_at)}`));
       })));
     } catch {
       jobsBox.replaceChildren(h("p", { class: "muted" }, "Forecast jobs are not available."));
@@ -263,7 +272,7 @@ export function mount(root) {
         .map(([k, v]) => stat(`Backtest ${k.toUpperCase()}`, /^(wape|mape|smape)$/.test(k) ? fmt.pct(v) : fmt.num(v, 2))));
     tableBox.replaceChildren(h("details", {},
       h("summary", {}, "Forecast values"),
-      h("div", { class: "table-scroll" }, h("table", { class: "data" },
+      h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": "Forecast values" }, h("table", { class: "data" },
         h("thead", {}, h("tr", {}, ["Interval", "Forecast", "Lower", "Upper"].map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, forecast.slice(0, 500).map((p) => h("tr", {},
           h("td", {}, dateTime(new Date(p.t).toISOString())),

@@ -5,8 +5,9 @@
 import { api, request } from "../api.js";
 import { COLORS, timeChart } from "../charts.js";
 import {
-  addDays, busy, dateTime, download, emptyState, field, fmt, h, isoDate, localIso, parseTime, select,
+  addDays, busy, download, fmtDateTime, emptyState, field, fmt, h, isoDate, localIso, parseTime, select,
 } from "../dom.js";
+import { fillForecastSelect, finishedForecasts } from "../forecast-picker.js";
 import { rowsOf } from "../series.js";
 
 const REPORTS = [
@@ -47,7 +48,8 @@ export function mount(root) {
   const error = h("p", { class: "form-error", role: "alert" });
   const stats = h("div", { class: "stats" });
   const chartBox = h("div", { class: "chart-box", "data-testid": "report-chart" });
-  const tableBox = h("div", { class: "table-scroll" });
+  // Focusable, so a keyboard can scroll a table wider or longer than its box (WCAG 2.1.1).
+  const tableBox = h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": "Report table" });
   const tabs = h("div", { class: "tabs", role: "tablist", "aria-label": "Reports" });
   const panel = h("section", { class: "card", id: "report-panel", role: "tabpanel" });
 
@@ -79,10 +81,8 @@ export function mount(root) {
 
   async function loadForecasts() {
     try {
-      const jobs = rowsOf(await api.get("/forecasts", { status: "done", limit: 100 })).filter((j) => j.queue);
-      forecastSel.replaceChildren(...(jobs.length ? jobs : [null]).map((j) => j
-        ? h("option", { value: j.id }, `${j.queue} · ${j.metric || "volume"} · ${dateTime(j.completed_at || j.created_at)}`)
-        : h("option", { value: "" }, "No finished forecast of a stored queue yet")));
+      const jobs = (await finishedForecasts()).filter((j) => j.queue);
+      fillForecastSelect(forecastSel, jobs, { value: forecastSel.value, none: "No finished forecast of a stored queue yet" });
     } catch (err) {
       forecastSel.replaceChildren(h("option", { value: "" }, "Forecasts unavailable"));
       error.textContent = err.message;
@@ -285,6 +285,6 @@ function fmtValue(col, v) {
 function cell(col, v) {
   if (v === null || v === undefined) return "–";
   if (typeof v === "number") return fmtValue(col, v);
-  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v)) return new Date(v).toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
+  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T/.test(v)) return fmtDateTime(v);
   return String(v);
 }

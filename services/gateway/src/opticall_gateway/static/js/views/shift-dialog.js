@@ -62,10 +62,15 @@ export function shiftDialog(host, { shift, agentId, date, agents, roster, onSave
   const del = editing ? h("button", { type: "button", class: "btn btn-danger" }, "Delete") : null;
 
   const body = () => {
+    // Equal times are a mistake, not a 24-hour shift (a night shift ends earlier than it starts).
+    if (start.value === end.value) {
+      throw new Error("End is the same as start: give the time the shift ends (earlier than the start for a shift past midnight).");
+    }
     const startIso = localIso(day.value, start.value);
     const endIso = timeAfter(day.value, end.value, startIso);
-    const activities = [...acts.querySelectorAll(".activity-row")].map((row) => {
+    const activities = [...acts.querySelectorAll(".activity-row")].map((row, i) => {
       const [k, s, e] = row.querySelectorAll("select, input");
+      if (s.value === e.value) throw new Error(`Activity ${i + 1} ends when it starts: give it a length.`);
       const aStart = timeAfter(day.value, s.value, startIso, false);
       return { kind: k.value, start: aStart, end: timeAfter(day.value, e.value, aStart) };
     });
@@ -90,7 +95,7 @@ export function shiftDialog(host, { shift, agentId, date, agents, roster, onSave
           else await api.post("/shifts", payload);
           dlg.close();
           toast(editing ? "Shift updated" : "Shift created");
-          onSaved();
+          onSaved(payload);
         }, error);
       },
     },

@@ -4,9 +4,10 @@
 import { api } from "../api.js";
 import { align, COLORS, timeChart } from "../charts.js";
 import { busy, dateTime, emptyState, field, fmt, h, parseTime, select, toast } from "../dom.js";
-import { parseCsv, rowsOf } from "../series.js";
+import { LINE, parseCsv, rowsOf } from "../series.js";
 import { LAST_FORECAST } from "./forecasts.js";
 import { coverageSection } from "./coverage.js";
+import { storedWorkload } from "./workload.js";
 
 export function mount(root) {
   let requirement = []; // [{start (ISO), agents_required, agents_raw, ...}]
@@ -26,7 +27,8 @@ export function mount(root) {
   patienceField.hidden = true;
   model.addEventListener("change", () => { patienceField.hidden = model.value !== "erlang_a"; });
 
-  const src = select("source", [["forecast", "Last forecast"], ["csv", "Pasted intervals"]], last ? "forecast" : "csv");
+  const stored = storedWorkload();
+  const src = select("source", [["stored", "Stored forecast"], ["forecast", "This tab's last forecast"], ["csv", "Pasted intervals"]], last ? "forecast" : "stored");
   const aht = num("aht_seconds", 300, { min: 1 });
   const csv = h("textarea", { name: "intervals_csv", rows: "6", spellcheck: "false",
     placeholder: "start,volume,aht_seconds\n2026-11-30T08:00:00Z,120,300" });
@@ -35,10 +37,17 @@ export function mount(root) {
     : "No forecast in this session yet: run one on the Forecasts page, or paste intervals.");
   const ahtField = field("Average handle time (s)", aht);
   const csvField = field("Intervals (CSV)", csv, "Columns start, volume, aht_seconds");
-  const syncSource = () => { csvField.hidden = src.value !== "csv"; ahtField.hidden = src.value !== "forecast"; };
+  const syncSource = () => {
+    csvField.hidden = src.value !== "csv";
+    ahtField.hidden = src.value !== "forecast";
+    srcInfo.hidden = src.value !== "forecast";
+    stored.el.hidden = src.value !== "stored";
+    interval.disabled = src.value === "stored"; // the forecast's own step
+  };
   src.addEventListener("change", syncSource);
-  if (!last) csv.value = sampleCsv();
+  csv.value = sampleCsv();
   syncSource();
+  stored.refresh().then((n) => { if (!n && !last && src.value === "stored") { src.value = "csv"; syncSource(); } });
 
   const calc = h("button", { type: "submit", class: "btn btn-primary" }, "Calculate staffing");
   const error = h("p", { class: "form-error", role: "alert" });
@@ -60,7 +69,7 @@ export function mount(root) {
           h("div", { class: "row" }, field("Interval", interval), field("Model", model)),
           patienceField,
           h("h2", {}, "Workload"),
-          field("Source", src), srcInfo, ahtField, csvField,
+          field("Source", src), srcInfo, ahtField, csvField, stored.el,
           error, calc)),
       h("div", { class: "stack" },
         h("section", { class: "card main-card", "aria-labelledby": "st-chart" },
@@ -83,12 +92,19 @@ export function mount(root) {
         start: new Date(t).toISOString(), volume: Math.round(v * 100) / 100, aht_seconds: Number(aht.value),
       }));
     }
-    const rows = parseCsv(csv.value).map((r) => ({
-      start: new Date(parseTime(r.start ?? r.ds ?? r.tc)).toISOString(),
-      volume: Number(r.volume ?? r.y ?? r.call_volume),
-      aht_seconds: Number(r.aht_seconds ?? r.aht ?? aht.value),
-    }));
-    if (!rows.length) throw new Error("Paste at least one interval: start,volume,aht_seconds.");
+    // Each bad row is named by its line, with what is wrong and what a good one looks like.
+    const rows = parseCsv(csv.value).map((r) => {
+      const line = r[LINE];
+      const when = r.start ?? r.ds ?? r.tc;
+      const t = parseTime(when);
+      if (!Number.isFinite(t)) throw new Error(`Line ${line}: start "${when ?? ""}" is not a date and time (e.g. 2026-11-30T08:00:00Z).`);
+      const volume = Number(r.volume ?? r.y ?? r.call_volume);
+      if (!Number.isFinite(volume) || volume < 0) throw new Error(`Line ${line}: volume "${r.volume ?? ""}" must be a number of contacts, 0 or more.`);
+      const seconds = Number(r.aht_seconds ?? r.aht ?? aht.value);
+      if (!(seconds > 0)) throw new Error(`Line ${line}: aht_seconds "${r.aht_seconds ?? ""}" must be a number of seconds above 0.`);
+      return { start: new Date(t).toISOString(), volume, aht_seconds: seconds };
+    });
+    if (!rows.length) throw new Error("Paste at least one interval under the header: start,volume,aht_seconds.");
     return rows;
   }
 
@@ -100,10 +116,19 @@ export function mount(root) {
       max_occupancy: Number(occ.value) / 100,
       shrinkage: Number(shrink.value) / 100,
       model: model.value,
-      intervals: intervals(),
     };
     if (model.value === "erlang_a") body.patience_seconds = Number(patience.value);
-    const resp = await api.post("/staffing", body);
+    let resp;
+    if (src.value === "stored") {
+      delete body.intervals;
+      const planned = await stored.planBody(body);
+      resp = await api.post("/staffing/plan", planned);
+      body.interval_minutes = planned.interval_minutes;
+      interval.value = String(planned.interval_minutes);
+    } else {
+      body.intervals = intervals();
+      resp = await api.post("/staffing", body);
+    }
     requirement = rowsOf(resp);
     draw();
     coverageBox.replaceChildren(coverageSection({ requirement, params: body }));
@@ -112,6 +137,7 @@ export function mount(root) {
 
   function draw() {
     if (chart) chart.destroy();
+    const planned = requirement.some((r) => r.volume !== undefined);
     const req = new Map(requirement.map((r) => [parseTime(r.start), r.agents_required]));
     const raw = new Map(requirement.map((r) => [parseTime(r.start), r.agents_raw]));
     const { x, values } = align([req, raw]);
@@ -134,12 +160,17 @@ export function mount(root) {
       stat("Agent hours", fmt.num(hours)),
       stat("Mean service level", fmt.pct(avgSl)),
       stat("Intervals", fmt.int(requirement.length)));
-    tableBox.replaceChildren(h("details", {},
+    // A recalculation keeps the figures open if they were.
+    const wasOpen = Boolean(tableBox.querySelector("details")?.open);
+    tableBox.replaceChildren(h("details", { open: wasOpen },
       h("summary", {}, "Per-interval figures"),
-      h("div", { class: "table-scroll" }, h("table", { class: "data" },
-        h("thead", {}, h("tr", {}, ["Interval", "Required", "Raw", "Service level", "ASA (s)", "Occupancy", "P(wait)"].map((t) => h("th", { scope: "col" }, t)))),
+      h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": "Per-interval figures" }, h("table", { class: "data" },
+        h("thead", {}, h("tr", {}, [...(planned ? ["Volume", "AHT (s)"] : []), "Required", "Raw", "Service level", "ASA (s)", "Occupancy", "P(wait)"]
+          .reduce((cols, t) => cols.concat(t), ["Interval"]).map((t) => h("th", { scope: "col" }, t)))),
         h("tbody", {}, requirement.slice(0, 1000).map((r) => h("tr", {},
           h("td", {}, dateTime(r.start)),
+          planned ? h("td", { class: "num" }, fmt.num(r.volume)) : null,
+          planned ? h("td", { class: "num" }, fmt.int(r.aht_seconds)) : null,
           h("td", { class: "num" }, fmt.int(r.agents_required)),
           h("td", { class: "num" }, fmt.int(r.agents_raw)),
           h("td", { class: "num" }, fmt.pct(r.service_level)),
